@@ -1,0 +1,219 @@
+"""Load and validate the project configuration (`.env` + real environment variables).
+
+`.env` (git-ignored, created from `.env.example` by `make bootstrap`) is read with
+python-dotenv; a variable set in the real environment wins over the file. Every value is
+validated up front and each problem becomes one line naming the key, the bad value and the fix.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from awsenv.errors import UserError
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+ENV_FILE = REPO_ROOT / ".env"
+
+ENVIRONMENTS = ("dev", "staging", "prod")
+ACCOUNTS = ("operations", *ENVIRONMENTS)
+
+# Keys of `.env`. Account ids are required; the rest have defaults.
+ACCOUNT_KEYS = {name: f"{name.upper()}_ACCOUNT_ID" for name in ACCOUNTS}
+PROFILE_KEYS = {name: f"AWS_PROFILE_{name.upper()}" for name in ACCOUNTS}
+DEFAULTS = {
+    "AWS_REGION": "eu-west-1",
+    "PROJECT_NAME": "aws-promote-code",
+    "EMULATOR_PORT": "5055",
+    **{PROFILE_KEYS[name]: name for name in ACCOUNTS},  # the original README's profile names
+}
+
+_REGION_RE = re.compile(
+    r"^[a-z]{2,4}(-gov|-iso[a-z]*)?-(north|south|east|west|central|northeast|northwest|southeast|southwest)-\d{1,2}$"
+)
+_ACCOUNT_RE = re.compile(r"^\d{12}$")
+_REPO_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$")
+_PROJECT_RE = re.compile(r"^[a-z][a-z0-9-]{1,22}[a-z0-9]$")
+_PROFILE_RE = re.compile(r"^[A-Za-z0-9_.+-]{1,64}$")
+
+
+class ConfigError(UserError):
+    """A configuration problem a user can fix; `str()` is one line per problem."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+def invalid_env_message(env: str) -> str:
+    return f"env: '{env}' is not an environment; use one of: {', '.join(ENVIRONMENTS)}"
+
+
+def check_env(env: str) -> str:
+    """Return `env` if it is dev, staging or prod; raise ConfigError otherwise."""
+    if env not in ENVIRONMENTS:
+        raise ConfigError([invalid_env_message(env)])
+    return env
+
+
+@dataclass(frozen=True)
+class Config:
+    """Validated project configuration. Build it with `load_config()`."""
+
+    accounts: dict[str, str]
+    region: str
+    repository: str
+    project: str
+    profiles: dict[str, str]
+    emulator_port: int
+    ci: bool = False
+    source: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+
+    # ---- names shared by Terraform, the pipeline and the deployer ----------------------
+    def account_id(self, account: str) -> str:
+        return self.accounts[account]
+
+    def state_bucket(self) -> str:
+        return f"{self.project}-tfstate-{self.accounts['operations']}"
+
+    def data_bucket(self, env: str) -> str:
+        return f"{self.project}-{check_env(env)}-{self.accounts[env]}"
+
+    def model_package_group(self, env: str) -> str:
+        check_env(env)
+        return f"{self.project}-models"
+
+    def pipeline_name(self, env: str) -> str:
+        check_env(env)
+        return f"{self.project}-training"
+
+    def endpoint_name(self, env: str) -> str:
+        return f"{self.project}-{check_env(env)}"
+
+    def sagemaker_role_arn(self, env: str) -> str:
+        return f"arn:aws:iam::{self.accounts[check_env(env)]}:role/{self.project}-sagemaker-execution"
+
+    def ci_role_arn(self, account: str) -> str:
+        return f"arn:aws:iam::{self.accounts[account]}:role/{self.project}-github-ci"
+
+    def ecr_registry(self) -> str:
+        return f"{self.accounts['operations']}.dkr.ecr.{self.region}.amazonaws.com"
+
+    def ecr_repository(self, image: str) -> str:
+        """Repository name of one of the images: training, inference or lambda."""
+        if image not in ("training", "inference", "lambda"):
+            raise ConfigError([f"image: '{image}' is not an image; use one of: training, inference, lambda"])
+        return f"{self.project}/{image}"
+
+    def image_uri(self, image: str, tag: str) -> str:
+        """Immutable image reference in the operations account's ECR (a commit SHA tag)."""
+        if not tag or tag == "latest":
+            raise ConfigError([f"image tag: '{tag}' is not allowed; images are referenced by commit SHA"])
+        return f"{self.ecr_registry()}/{self.ecr_repository(image)}:{tag}"
+
+    @property
+    def emulator_url(self) -> str:
+        return f"http://127.0.0.1:{self.emulator_port}"
+
+
+def _read_env_file(path: Path) -> dict[str, str]:
+    if not path.exists():
+        return {}
+    from dotenv import dotenv_values
+
+    return {k: v for k, v in dotenv_values(path).items() if v is not None}
+
+
+def load_config(
+    env_file: Path | str | None = "",
+    environ: dict[str, str] | None = None,
+) -> Config:
+    """Read `.env`, overlay the real environment, validate, and return a Config.
+
+    `env_file` defaults to `$PROMOTE_ENV_FILE` or else `.env` at the repository root; `None`
+    reads no file. Raises ConfigError listing every problem (one line each).
+    """
+    environ = dict(os.environ if environ is None else environ)
+    if env_file == "":
+        env_file = environ.get("PROMOTE_ENV_FILE") or ENV_FILE
+    values = dict(DEFAULTS)
+    if env_file is not None:
+        values.update(_read_env_file(Path(env_file)))
+    values.update({k: v for k, v in environ.items() if k in _known_keys() and v != ""})
+    values = {k: v.strip() for k, v in values.items()}
+
+    problems: list[str] = []
+    accounts: dict[str, str] = {}
+    for name, key in ACCOUNT_KEYS.items():
+        value = values.get(key, "")
+        if not value:
+            problems.append(
+                f"{key}: missing; set it in .env to the 12-digit id of the {name} AWS account (see .env.example)"
+            )
+        elif not _ACCOUNT_RE.match(value):
+            problems.append(
+                f"{key}: '{value}' is not a 12-digit AWS account id; set it to the {name} account's id, digits only"
+            )
+        else:
+            accounts[name] = value
+    seen: dict[str, str] = {}
+    for name, value in accounts.items():
+        if value in seen:
+            problems.append(
+                f"{ACCOUNT_KEYS[name]}: '{value}' is also {ACCOUNT_KEYS[seen[value]]}; the four accounts must be distinct, give each its own id"
+            )
+        else:
+            seen[value] = name
+
+    region = values.get("AWS_REGION", "")
+    if not _REGION_RE.match(region):
+        problems.append(
+            f"AWS_REGION: '{region}' is not an AWS region; use a region code such as eu-west-1 or us-east-1"
+        )
+
+    repository = values.get("GITHUB_REPO", "")
+    if not repository:
+        problems.append("GITHUB_REPO: missing; set it to your GitHub repository as owner/name, e.g. my-org/my-mlops")
+    elif not _REPO_RE.match(repository):
+        problems.append(
+            f"GITHUB_REPO: '{repository}' is not a GitHub repository; write it as owner/name, e.g. my-org/my-mlops"
+        )
+
+    project = values.get("PROJECT_NAME", "")
+    if not _PROJECT_RE.match(project):
+        problems.append(
+            f"PROJECT_NAME: '{project}' is not usable in resource names; use 3-24 lowercase letters, digits or '-', starting with a letter"
+        )
+
+    profiles = {}
+    for name, key in PROFILE_KEYS.items():
+        value = values.get(key, "")
+        if not _PROFILE_RE.match(value):
+            problems.append(
+                f"{key}: '{value}' is not an AWS profile name; use the [profile NAME] from ~/.aws/config, or remove the line for '{name}'"
+            )
+        profiles[name] = value
+
+    port_text = values.get("EMULATOR_PORT", "")
+    port = int(port_text) if port_text.isdigit() else 0
+    if not 1024 <= port <= 65535:
+        problems.append(f"EMULATOR_PORT: '{port_text}' is not a usable port; use a number from 1024 to 65535")
+
+    if problems:
+        raise ConfigError(problems)
+    return Config(
+        accounts=accounts,
+        region=region,
+        repository=repository,
+        project=project,
+        profiles=profiles,
+        emulator_port=port,
+        ci=environ.get("CI", "").lower() in ("1", "true", "yes"),
+        source=values,
+    )
+
+
+def _known_keys() -> set[str]:
+    return {*ACCOUNT_KEYS.values(), *PROFILE_KEYS.values(), *DEFAULTS, "GITHUB_REPO"}

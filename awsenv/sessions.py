@@ -1,0 +1,110 @@
+"""The one place that builds AWS sessions.
+
+`aws_session(cfg, env, local=...)` returns a boto3 session for an account:
+
+* **AWS, on a laptop**: the named profile of that account (`AWS_PROFILE_<ACCOUNT>` in .env,
+  by default the original README's profile names).
+* **AWS, in CI** (`CI=true`): the ambient credentials (GitHub OIDC role), no profile.
+* **emulator** (`local=True`): an STS assume-role into the account id on the moto server at
+  127.0.0.1, so each account's resources stay separate. Every client and resource made from
+  that session talks to the emulator; nothing else on the network is ever contacted.
+
+`sagemaker_session(cfg, env, local=...)` wraps it in a SageMaker SDK `PipelineSession` with an
+explicit default bucket and role and telemetry switched off (imported lazily: `import
+sagemaker` costs seconds).
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from awsenv.config import ACCOUNTS, REPO_ROOT, Config, ConfigError
+
+if TYPE_CHECKING:
+    import boto3
+
+EMULATOR_KEY = "testing"  # moto accepts any credentials; these never leave 127.0.0.1
+SAGEMAKER_SDK_CONFIG = REPO_ROOT / "awsenv" / "sagemaker-sdk.yaml"
+
+
+def _check_account(account: str) -> str:
+    if account not in ACCOUNTS:
+        raise ConfigError([f"account: '{account}' is not an account; use one of: {', '.join(ACCOUNTS)}"])
+    return account
+
+
+def _emulator_session_class():
+    import boto3
+
+    class EmulatorSession(boto3.Session):
+        """A boto3 session whose clients and resources all point at the local emulator."""
+
+        endpoint_url: str = ""
+
+        def client(self, *args: Any, **kwargs: Any):
+            kwargs.setdefault("endpoint_url", self.endpoint_url)
+            return super().client(*args, **kwargs)
+
+        def resource(self, *args: Any, **kwargs: Any):
+            kwargs.setdefault("endpoint_url", self.endpoint_url)
+            return super().resource(*args, **kwargs)
+
+    return EmulatorSession
+
+
+@cache
+def _emulator_session(endpoint_url: str, region: str, account_id: str) -> boto3.Session:
+    session_class = _emulator_session_class()
+    root = session_class(aws_access_key_id=EMULATOR_KEY, aws_secret_access_key=EMULATOR_KEY, region_name=region)
+    root.endpoint_url = endpoint_url
+    creds = root.client("sts").assume_role(
+        RoleArn=f"arn:aws:iam::{account_id}:role/emulator-admin", RoleSessionName="aws-promote-code"
+    )["Credentials"]
+    session = session_class(
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+        region_name=region,
+    )
+    session.endpoint_url = endpoint_url
+    return session
+
+
+def forget_emulator_sessions() -> None:
+    """Drop cached assumed-role sessions (needed after the emulator is reset)."""
+    _emulator_session.cache_clear()
+
+
+def aws_session(cfg: Config, account: str, *, local: bool = False, endpoint_url: str | None = None) -> boto3.Session:
+    """boto3 session for `account` (operations, dev, staging, prod) on AWS or the emulator."""
+    _check_account(account)
+    if local:
+        return _emulator_session(endpoint_url or cfg.emulator_url, cfg.region, cfg.accounts[account])
+    import boto3
+
+    if cfg.ci:
+        return boto3.Session(region_name=cfg.region)
+    return boto3.Session(profile_name=cfg.profiles[account], region_name=cfg.region)
+
+
+def disable_sagemaker_telemetry() -> None:
+    """Point the SageMaker SDK at our config file (TelemetryOptOut) before it is imported."""
+    os.environ.setdefault("SAGEMAKER_USER_CONFIG_OVERRIDE", str(SAGEMAKER_SDK_CONFIG))
+    os.environ.setdefault("SAGEMAKER_SUPPRESS_V2_WARNING", "1")
+
+
+def sagemaker_session(cfg: Config, env: str, *, local: bool = False, endpoint_url: str | None = None):
+    """SageMaker SDK `PipelineSession` for `env` with explicit default bucket (no STS lookups)."""
+    disable_sagemaker_telemetry()
+    from sagemaker.workflow.pipeline_context import PipelineSession
+
+    boto_session = aws_session(cfg, env, local=local, endpoint_url=endpoint_url)
+    session = PipelineSession(
+        boto_session=boto_session,
+        sagemaker_client=boto_session.client("sagemaker"),
+        default_bucket=cfg.data_bucket(env),
+    )
+    session.execution_role_arn = cfg.sagemaker_role_arn(env)
+    return session

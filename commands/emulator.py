@@ -1,0 +1,52 @@
+"""`invoke emulator.*`: the local AWS emulator (moto server on 127.0.0.1, four accounts)."""
+
+from __future__ import annotations
+
+from invoke import Exit, task
+
+from commands.common import config, user_errors
+
+
+@task
+def start(c):
+    """Start the emulator in the background (no-op when already running)."""
+    from awsenv import emulator
+
+    cfg = config()
+    with user_errors():
+        state = emulator.start(cfg)
+        accounts = emulator.verify_accounts(cfg)
+    print(f"emulator: {state.detail}")
+    for name, account_id in accounts.items():
+        print(f"  {name:<10} account {account_id}")
+
+
+@task
+def stop(c):
+    """Stop the emulator started from this checkout (no-op when not running)."""
+    from awsenv import emulator
+
+    print(f"emulator: {emulator.stop(config())}")
+
+
+@task
+def status(c):
+    """Say whether the emulator is running; exit 1 when it is not."""
+    from awsenv import emulator
+
+    state = emulator.status(config())
+    print(f"emulator: {state.detail}")
+    if not state.running:
+        raise Exit(code=1)
+
+
+@task
+def reset(c):
+    """Delete every resource in every emulated account."""
+    from awsenv import emulator
+
+    cfg = config()
+    if not emulator.status(cfg).running:
+        raise Exit("error: emulator: not running; start it with `invoke emulator.start`", code=1)
+    emulator.reset(cfg.emulator_url)
+    print("emulator: reset; all four accounts are empty")

@@ -1,0 +1,63 @@
+"""invoke tasks: one per step of the original README, plus namespaces.
+
+    invoke backend                 3.1  Terraform state bucket in the operations account
+    invoke operations              3.2  ECR repositories and GitHub OIDC roles (operations)
+    invoke workspaces              3.3  Terraform workspaces dev, staging, prod
+    invoke deploy --env=dev        3.4  Deploy an environment
+
+`invoke --list` shows everything; `invoke --help TASK` shows a task's flags. Tasks are thin:
+the logic lives in importable modules (awsenv, training_pipeline, inference). Nothing imports
+this file.
+"""
+
+from __future__ import annotations
+
+from invoke import Collection, task
+
+from commands import checks, emulator
+from commands.common import DRY_RUN_HELP, ENV_HELP, config, env_config, user_errors
+
+
+@task(help={"dry_run": DRY_RUN_HELP})
+def backend(c, dry_run=False):
+    """3.1 Create the Terraform state bucket in the operations account (terraform/backend)."""
+    cfg = config()
+    from awsenv import terraform
+
+    with user_errors():
+        terraform.run_steps(c, terraform.backend_steps(cfg), dry_run=dry_run)
+
+
+@task(help={"dry_run": DRY_RUN_HELP})
+def operations(c, dry_run=False):
+    """3.2 Create ECR repositories and GitHub OIDC CI roles (terraform/operations)."""
+    cfg = config()
+    from awsenv import terraform
+
+    with user_errors():
+        terraform.run_steps(c, terraform.operations_steps(cfg), dry_run=dry_run)
+
+
+@task(help={"dry_run": DRY_RUN_HELP})
+def workspaces(c, dry_run=False):
+    """3.3 Create the Terraform workspaces dev, staging and prod (idempotent)."""
+    cfg = config()
+    from awsenv import terraform
+
+    with user_errors():
+        terraform.run_steps(c, terraform.workspace_steps(c, cfg, dry_run=dry_run), dry_run=dry_run)
+
+
+@task(help={"env": ENV_HELP, "dry_run": DRY_RUN_HELP})
+def deploy(c, env, dry_run=False):
+    """3.4 Deploy an environment: terraform apply of terraform/main in the env's workspace."""
+    cfg = env_config(env)
+    from awsenv import terraform
+
+    with user_errors():
+        terraform.run_steps(c, terraform.deploy_steps(cfg, env), dry_run=dry_run)
+
+
+ns = Collection(backend, operations, workspaces, deploy)
+for module in (checks, emulator):
+    ns.add_collection(Collection.from_module(module))

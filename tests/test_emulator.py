@@ -1,0 +1,57 @@
+"""The emulator process: start / status / stop, idempotence, port conflicts."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from awsenv import emulator
+from awsenv.config import load_config
+from tests.conftest import TEST_ENVIRON, _free_port
+
+
+@pytest.fixture
+def own_cfg():
+    return load_config(env_file=None, environ={**TEST_ENVIRON, "EMULATOR_PORT": str(_free_port())})
+
+
+def test_start_status_stop_round_trip(own_cfg, tmp_path):
+    state_dir = tmp_path / "state"
+    assert emulator.status(own_cfg, state_dir).running is False
+    started = emulator.start(own_cfg, state_dir)
+    try:
+        assert started.running and started.pid
+        assert (state_dir / "emulator.pid").read_text().strip() == str(started.pid)
+        again = emulator.start(own_cfg, state_dir)
+        assert again.pid == started.pid  # idempotent: no second server
+        assert emulator.verify_accounts(own_cfg) == {
+            "operations": "100000000001",
+            "dev": "200000000002",
+            "staging": "300000000003",
+            "prod": "400000000004",
+        }
+        assert emulator.status(own_cfg, state_dir).running
+    finally:
+        assert emulator.stop(own_cfg, state_dir) == f"stopped (pid {started.pid})"
+    assert not emulator.healthy(own_cfg.emulator_url)
+    assert not (state_dir / "emulator.pid").exists()
+    assert emulator.stop(own_cfg, state_dir) == "not running"
+
+
+def test_port_taken_by_another_program_is_a_clear_error(own_cfg, tmp_path):
+    with socket.socket() as blocker:
+        blocker.bind(("127.0.0.1", own_cfg.emulator_port))
+        blocker.listen()
+        with pytest.raises(emulator.EmulatorError) as info:
+            emulator.start(own_cfg, tmp_path)
+    assert str(info.value) == (
+        f"EMULATOR_PORT: port {own_cfg.emulator_port} on 127.0.0.1 is taken by another program; "
+        "stop it or set EMULATOR_PORT in .env to a free port"
+    )
+
+
+def test_status_of_stopped_emulator_says_how_to_start(own_cfg, tmp_path):
+    state = emulator.status(own_cfg, tmp_path)
+    assert not state.running
+    assert "invoke emulator.start" in state.detail

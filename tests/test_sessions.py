@@ -1,0 +1,91 @@
+"""Session selection (profile / CI / emulator) and per-account isolation in the emulator."""
+
+from __future__ import annotations
+
+import pytest
+
+from awsenv.config import ConfigError, load_config
+from awsenv.sessions import aws_session, sagemaker_session
+from tests.conftest import TEST_ENVIRON
+
+
+def test_laptop_session_uses_the_accounts_named_profile(tmp_path, monkeypatch):
+    config_file = tmp_path / "config"
+    config_file.write_text("[profile staging]\nregion = us-west-2\n[profile my-dev]\nregion = us-west-2\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config_file))
+    cfg = load_config(env_file=None, environ={**TEST_ENVIRON, "AWS_PROFILE_DEV": "my-dev"})
+    assert aws_session(cfg, "staging").profile_name == "staging"
+    assert aws_session(cfg, "dev").profile_name == "my-dev"
+    assert aws_session(cfg, "dev").region_name == "eu-west-1"
+
+
+def test_ci_session_uses_ambient_credentials_and_no_profile(monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "ambient")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "ambient")
+    cfg = load_config(env_file=None, environ={**TEST_ENVIRON, "CI": "true"})
+    session = aws_session(cfg, "prod")
+    assert session.profile_name == "default"
+    assert session.get_credentials().access_key == "ambient"
+
+
+def test_unknown_account_is_refused(cfg):
+    with pytest.raises(ConfigError, match="'qa' is not an account; use one of: operations, dev, staging, prod"):
+        aws_session(cfg, "qa")
+
+
+def test_emulator_session_is_an_assumed_role_in_that_account(emulator):
+    for account, account_id in emulator.accounts.items():
+        identity = aws_session(emulator, account, local=True).client("sts").get_caller_identity()
+        assert identity["Account"] == account_id
+        assert ":assumed-role/" in identity["Arn"]
+
+
+def test_emulator_clients_never_leave_loopback(emulator):
+    session = aws_session(emulator, "dev", local=True)
+    for service in ("s3", "sagemaker", "sts", "ecr", "events"):
+        assert session.client(service).meta.endpoint_url == emulator.emulator_url
+    assert session.resource("s3").meta.client.meta.endpoint_url == emulator.emulator_url
+
+
+def test_a_bucket_created_as_dev_is_invisible_to_staging(emulator):
+    dev = aws_session(emulator, "dev", local=True).client("s3")
+    staging = aws_session(emulator, "staging", local=True).client("s3")
+    dev.create_bucket(Bucket="only-in-dev", CreateBucketConfiguration={"LocationConstraint": emulator.region})
+    assert [b["Name"] for b in dev.list_buckets()["Buckets"]] == ["only-in-dev"]
+    assert staging.list_buckets()["Buckets"] == []
+
+
+def test_model_registry_is_per_account(emulator):
+    dev = aws_session(emulator, "dev", local=True).client("sagemaker")
+    prod = aws_session(emulator, "prod", local=True).client("sagemaker")
+    dev.create_model_package_group(ModelPackageGroupName="g")
+    assert [g["ModelPackageGroupName"] for g in dev.list_model_package_groups()["ModelPackageGroupSummaryList"]] == [
+        "g"
+    ]
+    assert prod.list_model_package_groups()["ModelPackageGroupSummaryList"] == []
+
+
+def test_reset_empties_accounts_and_roles_are_assumed_again(emulator):
+    from awsenv.emulator import reset
+
+    aws_session(emulator, "dev", local=True).client("s3").create_bucket(
+        Bucket="wiped", CreateBucketConfiguration={"LocationConstraint": emulator.region}
+    )
+    reset(emulator.emulator_url)
+    session = aws_session(emulator, "dev", local=True)
+    assert session.client("sts").get_caller_identity()["Account"] == emulator.accounts["dev"]
+    assert session.client("s3").list_buckets()["Buckets"] == []
+
+
+def test_sagemaker_session_has_explicit_bucket_role_and_no_telemetry(emulator):
+    import os
+
+    session = sagemaker_session(emulator, "staging", local=True)
+    assert session.default_bucket() == emulator.data_bucket("staging")
+    assert session.execution_role_arn == emulator.sagemaker_role_arn("staging")
+    assert session.sagemaker_client.meta.endpoint_url == emulator.emulator_url
+    assert os.environ["SAGEMAKER_USER_CONFIG_OVERRIDE"].endswith("sagemaker-sdk.yaml")
+    from sagemaker.config.config_schema import TELEMETRY_OPT_OUT_PATH
+    from sagemaker.utils import resolve_value_from_config
+
+    assert resolve_value_from_config(config_path=TELEMETRY_OPT_OUT_PATH, sagemaker_session=session) is True
