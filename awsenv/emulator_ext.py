@@ -1,19 +1,27 @@
 """Fill moto's gaps, in one place, for the emulator process and the test fixtures.
 
-`install()` is idempotent. Each extension says which AWS behaviour it emulates and why.
+Each gap is one function decorated with `@extension`; `install()` applies them all, once,
+to this process's moto backends. Each says which AWS behaviour it emulates and why moto
+needs it. Product code never knows whether it talks to AWS or to this.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+_EXTENSIONS: dict[str, Callable[[], None]] = {}
 _INSTALLED: set[str] = set()
 
 
+def extension(function: Callable[[], None]) -> Callable[[], None]:
+    """Register a moto patch to be applied by `install()`."""
+    _EXTENSIONS[function.__name__] = function
+    return function
+
+
 def install() -> None:
-    """Install every extension into this process's moto backends."""
-    for name, extension in _EXTENSIONS.items():
+    """Apply every registered extension to this process's moto backends (idempotent)."""
+    for name, function in _EXTENSIONS.items():
         if name not in _INSTALLED:
-            extension()
+            function()
             _INSTALLED.add(name)
-
-
-_EXTENSIONS: dict[str, callable] = {}
