@@ -4,11 +4,13 @@ and fails in one line without a Docker daemon; no `:latest` anywhere on the depl
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import stat
 import subprocess
 import sys
+import tarfile
 
 import pytest
 from invoke import MockContext
@@ -184,3 +186,61 @@ def test_push_refuses_a_dirty_working_tree(tmp_path, monkeypatch):
         UserError, match=r"^git: the working tree has uncommitted changes \(A  a.py\); images are tagged"
     ):
         require_clean_tree(tmp_path)
+
+
+# ---- docker/training/train: SageMaker script mode inside the training image ------------------------
+
+
+def _opt_ml(tmp_path, hyperparameters, channels=("train",)):
+    root = tmp_path / "opt-ml"
+    (root / "input" / "config").mkdir(parents=True)
+    (root / "input" / "config" / "hyperparameters.json").write_text(json.dumps(hyperparameters))
+    (root / "input" / "config" / "inputdataconfig.json").write_text(json.dumps({name: {} for name in channels}))
+    return root
+
+
+def _run_train(repo_root, root):
+    env = {**os.environ, "OPT_ML_ROOT": str(root)}
+    return subprocess.run(
+        [sys.executable, str(repo_root / "docker" / "training" / "train")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+
+
+def test_train_launcher_runs_the_submitted_entry_point(repo_root, tmp_path):
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "fit.py").write_text(
+        "import json, os, sys\n"
+        "out = {'argv': sys.argv[1:], 'train': os.environ['SM_CHANNEL_TRAIN'], 'hps': json.loads(os.environ['SM_HPS'])}\n"
+        "open(os.path.join(os.environ['SM_MODEL_DIR'], 'model.json'), 'w').write(json.dumps(out))\n"
+    )
+    archive = tmp_path / "sourcedir.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(source / "fit.py", arcname="fit.py")
+    root = _opt_ml(
+        tmp_path,
+        {
+            "sagemaker_program": '"fit.py"',
+            "sagemaker_submit_directory": json.dumps(str(archive)),
+            "C": "4.0",
+            "ngram_max": "2",
+        },
+    )
+    result = _run_train(repo_root, root)
+    assert result.returncode == 0, result.stderr
+    assert json.loads((root / "model" / "model.json").read_text()) == {
+        "argv": ["--C", "4.0", "--ngram_max", "2"],
+        "train": str(root / "input" / "data" / "train"),
+        "hps": {"C": 4.0, "ngram_max": 2},
+    }
+
+
+def test_train_launcher_reports_setup_failures_to_sagemaker(repo_root, tmp_path):
+    root = _opt_ml(tmp_path, {"C": "4.0"})
+    result = _run_train(repo_root, root)
+    assert result.returncode == 1
+    assert (root / "output" / "failure").read_text().startswith("train: RuntimeError: no sagemaker_program")
