@@ -6,7 +6,11 @@ without one and `invoke deploy` reads it to deploy exactly what was built. It li
 
     {"schema": 1, "project": "...", "commit": "<40 hex>",
      "images": {"training": {"uri": "<registry>/<repo>:<sha>", "digest": "sha256:..."}, ...},
-     "pipeline_definition_sha256": "<64 hex>" | null}
+     "pipeline_definition_sha256": {"dev": "<64 hex>", "staging": "...", "prod": "..."} | null}
+
+`pipeline_definition_sha256` holds, per environment, the hash of the training pipeline
+definition this commit renders (`training_pipeline.pipeline.definition`, offline), so a deploy
+can check that what it upserts is what was built (`check_pipeline_definition`).
 
 An S3 bucket (not an SSM parameter) because the staging and prod deploy roles read it across
 accounts, which a bucket policy allows and SSM parameters do not.
@@ -22,7 +26,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from awsenv.config import Config
+from awsenv.config import ENVIRONMENTS, Config
 from awsenv.errors import UserError
 
 IMAGES = ("training", "inference", "lambda")
@@ -40,7 +44,7 @@ class Manifest:
     project: str
     commit: str
     images: dict[str, dict[str, str]]
-    pipeline_definition_sha256: str | None = None
+    pipeline_definition_sha256: dict[str, str] | None = None
     schema: int = SCHEMA
 
     def image_uri(self, image: str) -> str:
@@ -93,8 +97,13 @@ class Manifest:
                 found.append(f"image {name} uri {entry.get('uri')!r} is not tagged with the commit")
             if not _DIGEST.match(str(entry.get("digest", ""))):
                 found.append(f"image {name} digest {entry.get('digest')!r} is not sha256:<64 hex>")
-        if self.pipeline_definition_sha256 is not None and not _HASH.match(self.pipeline_definition_sha256):
-            found.append(f"pipeline_definition_sha256 {self.pipeline_definition_sha256!r} is not 64 hex characters")
+        hashes = self.pipeline_definition_sha256
+        if hashes is not None and (
+            not isinstance(hashes, dict)
+            or not set(hashes) <= set(ENVIRONMENTS)
+            or not all(_HASH.match(str(value)) for value in hashes.values())
+        ):
+            found.append(f"pipeline_definition_sha256 {hashes!r} is not {{env: 64 hex characters}}")
         return found
 
 
@@ -113,18 +122,30 @@ def definition_hash(definition: str | dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def pipeline_definition_hash(cfg: Config, commit: str) -> str | None:
-    """Hash of the training pipeline definition for `commit`, when the pipeline module offers it.
+def pipeline_definition_hashes(cfg: Config, commit: str) -> dict[str, str] | None:
+    """Per environment, the hash of the pipeline definition pinned to `commit`'s images.
 
-    Wiring point: `training_pipeline.pipeline.definition_hash(cfg, image_tag)` (an offline,
-    environment-independent hash). Without it the manifest records null.
+    Uses `training_pipeline.pipeline.definition(cfg, env, image_tag)` (renders offline, no AWS
+    call); None when this checkout has no training pipeline.
     """
     try:
         from training_pipeline import pipeline  # type: ignore[import-not-found]
     except ImportError:
         return None
-    compute = getattr(pipeline, "definition_hash", None)
-    return compute(cfg, commit) if callable(compute) else None
+    render = getattr(pipeline, "definition", None)
+    if not callable(render):
+        return None
+    return {env: definition_hash(render(cfg, env, commit)) for env in ENVIRONMENTS}
+
+
+def check_pipeline_definition(manifest: Manifest, env: str, definition: str | dict[str, Any]) -> None:
+    """UserError unless `definition` is the one CI recorded for `env` (no record: nothing to check)."""
+    recorded = (manifest.pipeline_definition_sha256 or {}).get(env)
+    actual = definition_hash(definition)
+    if recorded is not None and recorded != actual:
+        raise UserError(
+            f"release: the {env} pipeline definition hashes to {actual[:12]}, but CI built {recorded[:12]} for commit {manifest.commit[:12]}; deploy from a clean checkout of that commit"
+        )
 
 
 def _operations(cfg: Config, local: bool):
@@ -177,16 +198,19 @@ def image_digests(cfg: Config, commit: str, *, local: bool = False, session=None
 
 
 def build_manifest(
-    cfg: Config, commit: str, *, local: bool = False, pipeline_hash: str | None = None, session=None
+    cfg: Config, commit: str, *, local: bool = False, pipeline_hashes: dict[str, str] | None = None, session=None
 ) -> Manifest:
-    """Collect this commit's image digests from ECR and return its manifest (not written)."""
-    if pipeline_hash is None:
-        pipeline_hash = pipeline_definition_hash(cfg, commit)
+    """Collect this commit's image digests from ECR and return its manifest (not written).
+
+    `pipeline_hashes` (env -> sha256) defaults to rendering the pipeline definitions.
+    """
+    if pipeline_hashes is None:
+        pipeline_hashes = pipeline_definition_hashes(cfg, commit)
     manifest = Manifest(
         project=cfg.project,
         commit=commit,
         images=image_digests(cfg, commit, local=local, session=session),
-        pipeline_definition_sha256=pipeline_hash,
+        pipeline_definition_sha256=pipeline_hashes,
     )
     problems = manifest.problems()
     if problems:

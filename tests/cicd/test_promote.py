@@ -42,7 +42,7 @@ def repo(tmp_path, monkeypatch):
 def release(cfg, commit):
     """What build.yml does for a commit: images in ECR, then the manifest."""
     images.register_placeholders(cfg, commit, IMAGES)
-    manifest.write_manifest(cfg, manifest.build_manifest(cfg, commit, local=True), local=True)
+    manifest.write_manifest(cfg, manifest.build_manifest(cfg, commit, local=True, pipeline_hashes={}), local=True)
 
 
 def promote_to(cfg, repo, env, ref="HEAD"):

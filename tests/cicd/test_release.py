@@ -13,6 +13,7 @@ from release import images, manifest
 from release.manifest import IMAGES, Manifest
 
 COMMIT = "c0ffee" + "0" * 34
+HASHES = {"dev": "ab" * 32, "staging": "cd" * 32, "prod": "ef" * 32}
 
 
 @pytest.fixture
@@ -27,7 +28,7 @@ def test_release_bucket_is_in_the_operations_account(cfg):
 
 
 def test_manifest_records_each_image_by_tag_and_digest(built):
-    found = manifest.build_manifest(built, COMMIT, local=True, pipeline_hash="ab" * 32)
+    found = manifest.build_manifest(built, COMMIT, local=True, pipeline_hashes=HASHES)
     ecr = aws_session(built, "operations", local=True).client("ecr")
     for name in IMAGES:
         digest = ecr.describe_images(repositoryName=f"promote-test/{name}", imageIds=[{"imageTag": COMMIT}])[
@@ -38,11 +39,11 @@ def test_manifest_records_each_image_by_tag_and_digest(built):
             found.image_digest_uri(name) == f"100000000001.dkr.ecr.eu-west-1.amazonaws.com/promote-test/{name}@{digest}"
         )
     assert len({entry["digest"] for entry in found.images.values()}) == 3
-    assert found.pipeline_definition_sha256 == "ab" * 32
+    assert found.pipeline_definition_sha256 == HASHES
 
 
 def test_manifest_round_trips_through_the_operations_bucket_only(built):
-    written = manifest.build_manifest(built, COMMIT, local=True)
+    written = manifest.build_manifest(built, COMMIT, local=True, pipeline_hashes=HASHES)
     assert manifest.write_manifest(built, written, local=True) == "written"
     assert manifest.write_manifest(built, written, local=True) == "unchanged"
     assert manifest.read_manifest(built, COMMIT, local=True) == written
@@ -61,7 +62,7 @@ def test_manifest_round_trips_through_the_operations_bucket_only(built):
 def test_missing_image_is_one_line_naming_image_and_fix(emulator):
     images.register_placeholders(emulator, COMMIT, ("training", "inference"))
     with pytest.raises(UserError) as error:
-        manifest.build_manifest(emulator, COMMIT, local=True)
+        manifest.build_manifest(emulator, COMMIT, local=True, pipeline_hashes=HASHES)
     assert str(error.value) == (
         f"images: lambda:{COMMIT} is not in ECR repository 'promote-test/lambda' of the operations account "
         "(RepositoryNotFoundException); build and push it first with `invoke images.build --push`"
@@ -85,7 +86,9 @@ def test_placeholder_images_are_idempotent_and_tags_immutable(emulator):
 
 
 def test_a_tampered_manifest_is_rejected(built):
-    manifest.write_manifest(built, manifest.build_manifest(built, COMMIT, local=True), local=True)
+    manifest.write_manifest(
+        built, manifest.build_manifest(built, COMMIT, local=True, pipeline_hashes=HASHES), local=True
+    )
     s3 = aws_session(built, "operations", local=True).client("s3")
     key = {"Bucket": built.release_bucket(), "Key": f"releases/{COMMIT}.json"}
     data = json.loads(s3.get_object(**key)["Body"].read())
@@ -138,3 +141,33 @@ def test_show_task_refuses_an_unbuilt_commit_in_one_line(repo_root, emulator, em
     assert result.returncode == 1
     (line,) = result.stderr.splitlines()
     assert line.startswith("error: release: commit ") and "has no release manifest" in line
+
+
+def test_pipeline_hashes_come_from_the_pipeline_definition_per_env(cfg, monkeypatch):
+    import sys
+    import types
+
+    fake = types.ModuleType("training_pipeline.pipeline")
+    fake.definition = lambda cfg, env, tag: json.dumps({"Version": "2020-12-01", "Env": env, "Image": tag})
+    monkeypatch.setitem(sys.modules, "training_pipeline", types.ModuleType("training_pipeline"))
+    monkeypatch.setitem(sys.modules, "training_pipeline.pipeline", fake)
+    sys.modules["training_pipeline"].pipeline = fake
+    hashes = manifest.pipeline_definition_hashes(cfg, COMMIT)
+    assert hashes == {
+        env: manifest.definition_hash(fake.definition(cfg, env, COMMIT)) for env in ("dev", "staging", "prod")
+    }
+    assert len(set(hashes.values())) == 3
+
+
+def test_a_deploy_can_refuse_a_definition_ci_did_not_build():
+    entry = {name: {"uri": f"r/p/{name}:{COMMIT}", "digest": "sha256:" + "1" * 64} for name in IMAGES}
+    built = Manifest(
+        project="p",
+        commit=COMMIT,
+        images=entry,
+        pipeline_definition_sha256={"prod": manifest.definition_hash({"a": 1})},
+    )
+    manifest.check_pipeline_definition(built, "prod", '{"a": 1}')
+    manifest.check_pipeline_definition(built, "dev", '{"anything": 1}')  # nothing recorded for dev
+    with pytest.raises(UserError, match=r"^release: the prod pipeline definition hashes to [0-9a-f]{12}, but CI built"):
+        manifest.check_pipeline_definition(built, "prod", '{"a": 2}')
