@@ -23,6 +23,10 @@ def manifest(c, ref="HEAD", local=False):
     print(f"release: {state} {releases.manifest_url(cfg, commit)}")
     for name, image in built.images.items():
         print(f"  {name:<10} {image['uri']} {image['digest']}")
+    hashes = built.pipeline_definition_sha256 or {}
+    print(
+        "  pipeline   " + (" ".join(f"{env}={value[:12]}" for env, value in hashes.items()) or "no definition hashes")
+    )
 
 
 @task(help={"ref": REF_HELP, "local": LOCAL_HELP})
