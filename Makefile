@@ -5,12 +5,13 @@
 PYTHON ?= python3
 INVOKE := .venv/bin/invoke
 ENV ?=
+REF ?= HEAD
 
 .DEFAULT_GOAL := help
-.PHONY: help bootstrap test lint security check demo deploy lock
+.PHONY: help bootstrap test lint security check demo deploy lock images manifest manifest-check promote smoke retrain
 
 help: ## list the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 bootstrap: ## create .venv, the checkov env, the HCL parser and .env (idempotent)
 	@$(PYTHON) scripts/bootstrap.py
@@ -31,6 +32,24 @@ demo: $(INVOKE) ## dev -> staging -> prod on the local emulator, end to end
 
 deploy: $(INVOKE) ## deploy an environment: make deploy ENV=dev|staging|prod
 	@$(INVOKE) deploy --env="$(ENV)"
+
+images: $(INVOKE) ## build and push the training, inference, lambda images tagged with the commit SHA
+	@$(INVOKE) images.build --push
+
+manifest: $(INVOKE) ## record this commit's release manifest (image digests) in the operations account
+	@$(INVOKE) release.manifest
+
+manifest-check: $(INVOKE) ## print a commit's release manifest, fail if CI has not built it: [REF=HEAD]
+	@$(INVOKE) release.show --ref="$(REF)"
+
+promote: $(INVOKE) ## tag a built commit for deployment: make promote ENV=staging|prod [REF=HEAD]
+	@$(INVOKE) release.promote --env="$(ENV)" --ref="$(REF)"
+
+smoke: $(INVOKE) ## smoke-test an environment's endpoint: make smoke ENV=staging
+	@$(INVOKE) endpoint.test --env="$(ENV)"
+
+retrain: $(INVOKE) ## start the training pipeline in an environment: make retrain ENV=prod
+	@$(INVOKE) pipeline.run --env="$(ENV)"
 
 lock: $(INVOKE) ## re-resolve requirements/*.lock from requirements/requirements.in
 	@$(INVOKE) checks.lock

@@ -78,6 +78,10 @@ class Config:
     def state_bucket(self) -> str:
         return f"{self.project}-tfstate-{self.accounts['operations']}"
 
+    def release_bucket(self) -> str:
+        """Bucket in the operations account holding one release manifest per built commit."""
+        return f"{self.project}-releases-{self.accounts['operations']}"
+
     def data_bucket(self, env: str) -> str:
         return f"{self.project}-{check_env(env)}-{self.accounts[env]}"
 
