@@ -16,6 +16,7 @@ sagemaker` costs seconds).
 
 from __future__ import annotations
 
+import logging
 import os
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -93,6 +94,8 @@ def disable_sagemaker_telemetry() -> None:
     """Point the SageMaker SDK at our config file (TelemetryOptOut) before it is imported."""
     os.environ.setdefault("SAGEMAKER_USER_CONFIG_OVERRIDE", str(SAGEMAKER_SDK_CONFIG))
     os.environ.setdefault("SAGEMAKER_SUPPRESS_V2_WARNING", "1")
+    # The SDK logs config-file notices at INFO to stdout unless a level is set already.
+    logging.getLogger("sagemaker.config").setLevel(logging.WARNING)
 
 
 def _validate_sdk_config_once() -> None:

@@ -4,7 +4,7 @@ One definition for AWS and the emulator. `definition(cfg, env, image_tag)` rende
 any AWS call (step code is referenced by content-addressed S3 URIs computed here, not
 uploaded by the SDK), so the JSON is byte-identical across runs. `upload_code` puts the step
 scripts at those URIs; `upsert_pipeline` uploads code and creates/updates the pipeline;
-`start` starts an execution on AWS. Locally, `training_pipeline.local_executor` runs the
+`start_execution` starts an execution on AWS. Locally, `training_pipeline.local_executor` runs the
 same JSON.
 
 The gate registers a model only when its test accuracy is >= `AccuracyThreshold` AND >= the
@@ -19,7 +19,11 @@ import gzip
 import hashlib
 import io
 import json
+import logging
 import tarfile
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from awsenv.config import Config
@@ -84,6 +88,9 @@ def get_pipeline(cfg: Config, env: str, image_tag: str, local: bool = False, ses
 
     `session` defaults to the env's PipelineSession (AWS, or the emulator with `local`).
     """
+    from awsenv.sessions import disable_sagemaker_telemetry
+
+    disable_sagemaker_telemetry()  # before the SDK's first import
     from sagemaker.estimator import Estimator
     from sagemaker.inputs import TrainingInput
     from sagemaker.model import Model
@@ -251,24 +258,63 @@ def definition(cfg: Config, env: str, image_tag: str) -> str:
     """The pipeline definition JSON (sorted keys, indented): no AWS call, byte-stable."""
     from awsenv.sessions import offline_sagemaker_session
 
-    pipeline = get_pipeline(cfg, env, image_tag, session=offline_sagemaker_session(cfg, env))
-    return json.dumps(json.loads(pipeline.definition()), indent=2, sort_keys=True) + "\n"
+    with _quiet_sdk():
+        pipeline = get_pipeline(cfg, env, image_tag, session=offline_sagemaker_session(cfg, env))
+        return json.dumps(json.loads(pipeline.definition()), indent=2, sort_keys=True) + "\n"
+
+
+@contextmanager
+def _quiet_sdk() -> Iterator[None]:
+    """Silence the SDK's INFO/WARNING chatter (config file notices, popped fields)."""
+    loggers = [logging.getLogger(name) for name in ("sagemaker", "sagemaker.config", "sagemaker.telemetry")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Running within a PipelineSession")
+            yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
 
 
 def upsert_pipeline(cfg: Config, env: str, image_tag: str, local: bool = False) -> str:
     """Upload the step code and create or update the env's pipeline; return its ARN."""
     upload_code(cfg, env, local=local)
-    pipeline = get_pipeline(cfg, env, image_tag, local=local)
-    response = pipeline.upsert(
-        role_arn=cfg.sagemaker_role_arn(env), description=f"{cfg.project} training @ {image_tag}"
-    )
+    with _quiet_sdk():
+        pipeline = get_pipeline(cfg, env, image_tag, local=local)
+        response = pipeline.upsert(
+            role_arn=cfg.sagemaker_role_arn(env), description=f"{cfg.project} training @ {image_tag}"
+        )
     return response["PipelineArn"]
 
 
-def start(cfg: Config, env: str, image_tag: str, parameters: dict | None = None, wait: bool = False) -> dict:
-    """Start an execution on AWS (after an upsert); with `wait`, block until it ends."""
-    pipeline = get_pipeline(cfg, env, image_tag)
+def start_execution(cfg: Config, env: str, parameters: dict | None = None, wait: bool = False) -> dict:
+    """Start an execution of the upserted pipeline on AWS; with `wait`, block until it ends.
+
+    A failed execution raises UserError naming the failed step and its reason.
+    """
+    from awsenv.sessions import disable_sagemaker_telemetry
+
+    disable_sagemaker_telemetry()  # before the SDK's first import
+    from botocore.exceptions import WaiterError
+    from sagemaker.workflow.pipeline import Pipeline
+
+    from awsenv.errors import UserError
+    from awsenv.sessions import sagemaker_session
+
+    pipeline = Pipeline(name=cfg.pipeline_name(env), sagemaker_session=sagemaker_session(cfg, env))
     execution = pipeline.start(parameters=parameters or {})
     if wait:
-        execution.wait(delay=30, max_attempts=240)
+        try:
+            execution.wait(delay=30, max_attempts=240)
+        except WaiterError:
+            failed = [s for s in execution.list_steps() if s.get("StepStatus") == "Failed"]
+            if failed:
+                step = failed[0]
+                raise UserError(
+                    f"pipeline step '{step['StepName']}' failed: {step.get('FailureReason', 'no reason given')}"
+                ) from None
+            raise
     return execution.describe()
