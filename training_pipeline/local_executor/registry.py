@@ -61,5 +61,9 @@ def notify_approved(cfg: Config, env: str, arn: str, say: Callable[[str], None])
         return
     from awsenv.local_events import model_package_state_changed
 
-    result = model_package_state_changed(cfg, env, arn)
+    try:
+        result = model_package_state_changed(cfg, env, arn)
+    except Exception as error:  # as on AWS: a failing Lambda does not fail the pipeline execution
+        say(f"  auto-deploy: the handler failed ({type(error).__name__}: {error}); the package stays registered")
+        return
     say(f"  auto-deploy: {result}")
