@@ -21,15 +21,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from awsenv.config import load_config
+from awsenv.config import REPO_ROOT, load_config
 from training_pipeline.dataset import SAMPLE_CSV
-
-BENCH_ACCOUNTS = {
-    "OPERATIONS_ACCOUNT_ID": "900000000001",
-    "DEV_ACCOUNT_ID": "900000000002",
-    "STAGING_ACCOUNT_ID": "900000000003",
-    "PROD_ACCOUNT_ID": "900000000004",
-}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -50,15 +43,8 @@ def main(argv: list[str] | None = None) -> int:
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     try:
-        cfg = load_config(
-            env_file=None,
-            environ={
-                **BENCH_ACCOUNTS,
-                "GITHUB_REPO": "bench/bench",
-                "AWS_REGION": "eu-west-1",
-                "EMULATOR_PORT": str(port),
-            },
-        )
+        # the placeholder accounts of .env.example, on this script's own emulator
+        cfg = load_config(env_file=REPO_ROOT / ".env.example", environ={"EMULATOR_PORT": str(port)})
         from training_pipeline.local_executor import run_local
         from training_pipeline.upload import upload
 

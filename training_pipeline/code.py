@@ -15,6 +15,7 @@ import tarfile
 from pathlib import Path
 
 from awsenv.config import Config
+from awsenv.errors import UserError
 
 STEPS_DIR = Path(__file__).resolve().parent / "steps"
 PROCESSING_SCRIPTS = ("preprocess.py", "evaluate.py")
@@ -60,6 +61,16 @@ def upload_code(cfg: Config, env: str, *, local: bool = False) -> str:
         key = f"{key_prefix}/{name}"
         try:
             s3.head_object(Bucket=bucket, Key=key)
+            continue
         except ClientError:
+            pass
+        try:
             s3.put_object(Bucket=bucket, Key=key, Body=data)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "NoSuchBucket":
+                raise
+            fix = f"invoke data.upload --env={env} --local" if local else f"invoke deploy --env={env}"
+            raise UserError(
+                f"s3: bucket '{bucket}' does not exist in the {env} account; create it first (`{fix}`)"
+            ) from None
     return prefix

@@ -40,3 +40,12 @@ def test_upload_on_aws_requires_the_terraform_bucket(emulator):
         f"s3: bucket '{emulator.data_bucket('dev')}' does not exist in the dev account; "
         "deploy the environment first (`invoke deploy --env=dev`)"
     )
+
+
+def test_upsert_without_the_bucket_says_what_to_do(emulator):
+    with pytest.raises(UserError) as caught:
+        upsert_pipeline(emulator, "prod", TAG, local=True)
+    assert str(caught.value) == (
+        f"s3: bucket '{emulator.data_bucket('prod')}' does not exist in the prod account; "
+        "create it first (`invoke data.upload --env=prod --local`)"
+    )
