@@ -89,6 +89,14 @@ def aws_session(cfg: Config, account: str, *, local: bool = False, endpoint_url:
     return boto3.Session(profile_name=cfg.profiles[account], region_name=cfg.region)
 
 
+def ambient_session(region: str | None = None) -> boto3.Session:
+    """boto3 session with the runtime's own credentials and region, for code that runs inside AWS
+    without a `.env` (the auto-deploy Lambda: its execution role, its AWS_REGION)."""
+    import boto3
+
+    return boto3.Session(region_name=region or os.environ.get("AWS_REGION"))
+
+
 def disable_sagemaker_telemetry() -> None:
     """Point the SageMaker SDK at our config file (TelemetryOptOut) before it is imported."""
     os.environ.setdefault("SAGEMAKER_USER_CONFIG_OVERRIDE", str(SAGEMAKER_SDK_CONFIG))
