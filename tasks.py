@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from invoke import Collection, task
 
-from commands import checks, emulator
+from commands import checks, emulator, endpoint, model
 from commands.common import DRY_RUN_HELP, ENV_HELP, config, env_config, user_errors
 
 
@@ -59,5 +59,5 @@ def deploy(c, env, dry_run=False):
 
 
 ns = Collection(backend, operations, workspaces, deploy)
-for module in (checks, emulator):
+for module in (checks, emulator, model, endpoint):
     ns.add_collection(Collection.from_module(module))

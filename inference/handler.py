@@ -80,11 +80,11 @@ def _check_size(body: bytes | str) -> bytes:
     return data
 
 
-def _check_texts(texts: list[Any], what: str) -> list[str]:
+def _check_texts(texts: list[Any], what: str, limit: int | None) -> list[str]:
     if not texts:
         raise RequestError(400, f"{what} holds no instances; send at least one text")
-    if len(texts) > MAX_INSTANCES:
-        raise RequestError(400, f"{what} holds {len(texts)} instances; the limit is {MAX_INSTANCES}: split it")
+    if limit is not None and len(texts) > limit:
+        raise RequestError(400, f"{what} holds {len(texts)} instances; the limit is {limit}: split it")
     for index, text in enumerate(texts):
         if not isinstance(text, str):
             raise RequestError(400, f"instance {index} is {type(text).__name__}, not a string; send texts")
@@ -93,7 +93,7 @@ def _check_texts(texts: list[Any], what: str) -> list[str]:
     return texts
 
 
-def _json_texts(data: bytes) -> list[str]:
+def _json_texts(data: bytes, limit: int | None) -> list[str]:
     try:
         document = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
@@ -106,10 +106,10 @@ def _json_texts(data: bytes) -> list[str]:
         item.get(TEXT_COLUMN) if isinstance(item, dict) and TEXT_COLUMN in item else item
         for item in document["instances"]
     ]
-    return _check_texts(texts, "'instances'")
+    return _check_texts(texts, "'instances'", limit)
 
 
-def _csv_texts(data: bytes) -> list[str]:
+def _csv_texts(data: bytes, limit: int | None) -> list[str]:
     try:
         rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     except (UnicodeDecodeError, csv.Error) as error:
@@ -128,7 +128,7 @@ def _csv_texts(data: bytes) -> list[str]:
         texts = [row[0] for row in rows]
     else:
         raise RequestError(400, f"CSV has no '{TEXT_COLUMN}' header column; add a header row naming it")
-    return _check_texts(texts, "CSV")
+    return _check_texts(texts, "CSV", limit)
 
 
 def input_fn(body: bytes | str, content_type: str | None) -> list[str]:
@@ -136,8 +136,15 @@ def input_fn(body: bytes | str, content_type: str | None) -> list[str]:
     media_type = _media_type(content_type, "application/json")
     if media_type not in REQUEST_TYPES:
         raise RequestError(415, f"content type '{media_type}' is not supported; use one of: {', '.join(REQUEST_TYPES)}")
-    data = _check_size(body)
-    return _json_texts(data) if media_type == "application/json" else _csv_texts(data)
+    return parse_texts(_check_size(body), media_type, max_instances=MAX_INSTANCES)
+
+
+def parse_texts(data: bytes, content_type: str, *, max_instances: int | None = None) -> list[str]:
+    """Texts of a JSON or CSV document of any size (batch files); `input_fn` adds the request limits."""
+    media_type = _media_type(content_type, "application/json")
+    if media_type == "text/csv":
+        return _csv_texts(data, max_instances)
+    return _json_texts(data, max_instances)
 
 
 def predict_fn(data: list[str], model: LoadedModel) -> list[dict[str, Any]]:
