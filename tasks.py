@@ -58,6 +58,21 @@ def deploy(c, env, dry_run=False):
         terraform.run_steps(c, terraform.deploy_steps(cfg, env), dry_run=dry_run)
 
 
-ns = Collection(backend, operations, workspaces, deploy)
+@task
+def demo(c):
+    """dev -> staging -> prod on the local emulator: data, pipeline, approval, auto-deploy, predictions."""
+    cfg = config()
+    from invoke import Exit
+
+    from inference import demo as demo_module
+
+    with user_errors():
+        try:
+            demo_module.run(cfg)
+        except KeyboardInterrupt:
+            raise Exit("demo: interrupted; stopped everything it had started", code=130) from None
+
+
+ns = Collection(backend, operations, workspaces, deploy, demo)
 for module in (checks, emulator, model, endpoint):
     ns.add_collection(Collection.from_module(module))

@@ -55,14 +55,37 @@ def _emulator_session_class():
 
 
 @cache
+def _shared_loader():
+    """One botocore data loader for every emulator session: service models are parsed once per
+    process, not once per session (sessions are rebuilt after each emulator reset)."""
+    from botocore.loaders import create_loader
+
+    return create_loader()
+
+
+def _botocore_session():
+    import botocore.session
+
+    session = botocore.session.get_session()
+    session.register_component("data_loader", _shared_loader())
+    return session
+
+
+@cache
 def _emulator_session(endpoint_url: str, region: str, account_id: str) -> boto3.Session:
     session_class = _emulator_session_class()
-    root = session_class(aws_access_key_id=EMULATOR_KEY, aws_secret_access_key=EMULATOR_KEY, region_name=region)
+    root = session_class(
+        botocore_session=_botocore_session(),
+        aws_access_key_id=EMULATOR_KEY,
+        aws_secret_access_key=EMULATOR_KEY,
+        region_name=region,
+    )
     root.endpoint_url = endpoint_url
     creds = root.client("sts").assume_role(
         RoleArn=f"arn:aws:iam::{account_id}:role/emulator-admin", RoleSessionName="aws-promote-code"
     )["Credentials"]
     session = session_class(
+        botocore_session=_botocore_session(),
         aws_access_key_id=creds["AccessKeyId"],
         aws_secret_access_key=creds["SecretAccessKey"],
         aws_session_token=creds["SessionToken"],
