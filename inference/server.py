@@ -34,7 +34,9 @@ DRAIN_LIMIT = 16 * MAX_BYTES
 def _handler_class(model: LoadedModel) -> type[BaseHTTPRequestHandler]:
     class InvocationHandler(BaseHTTPRequestHandler):
         server_version = "aws-promote-code-inference"
-        protocol_version = "HTTP/1.1"
+        protocol_version = "HTTP/1.1"  # keep-alive, as SageMaker's front end uses
+        disable_nagle_algorithm = True  # no 40 ms Nagle/delayed-ACK stall on keep-alive connections
+        wbufsize = 64 * 1024  # headers and body leave in one write (flushed after each request)
 
         def log_message(self, format: str, *args) -> None:
             log.debug("%s " + format, self.address_string(), *args)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import copy
 
+import pytest
+
+from awsenv.errors import UserError
 from awsenv.local_events import model_package_event, model_package_state_changed
 from awsenv.sessions import aws_session
 from inference.auto_deploy import handle_event
@@ -71,3 +74,29 @@ def test_other_detail_type_is_ignored(emulator, tiny_archive):
     event = copy.deepcopy(model_package_event(emulator, "dev", package))
     event["detail-type"] = "SageMaker Endpoint State Change"
     assert handle_event(event, cfg=emulator, env="dev", local=True)["action"] == "ignored"
+
+
+def test_lambda_handler_reads_its_settings_from_environment_variables(emulator, tiny_archive, monkeypatch):
+    import awsenv.sessions
+    from inference.auto_deploy import handler
+
+    package = register_package(emulator, "dev", tiny_archive)
+    target = Target.from_config(emulator, "dev")
+    environ = {
+        "ENV_NAME": "dev",
+        "ENDPOINT_NAME": target.endpoint_name,
+        "MODEL_PACKAGE_GROUP": target.model_package_group,
+        "SAGEMAKER_ROLE_ARN": target.role_arn,
+        "DATA_CAPTURE_S3_URI": target.capture_uri,
+        "SERVERLESS": "true",
+    }
+    for key, value in environ.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setattr(
+        awsenv.sessions, "ambient_session", lambda region=None: aws_session(emulator, "dev", local=True)
+    )
+    result = handler(model_package_event(emulator, "dev", package), None)
+    assert result["action"] == "deployed" and current(emulator)["serverless"] is True
+    monkeypatch.delenv("ENDPOINT_NAME")
+    with pytest.raises(UserError, match="ENDPOINT_NAME"):
+        handler(model_package_event(emulator, "dev", package), None)
