@@ -24,7 +24,7 @@ import os
 from typing import Any
 
 from inference import registry
-from inference.deployer import Target, deploy, serving
+from inference.deployer import NotApproved, Target, deploy, serving
 
 log = logging.getLogger("inference.auto_deploy")
 DETAIL_TYPE = "SageMaker Model Package State Change"
@@ -47,7 +47,10 @@ def process(event: dict[str, Any], session, target: Target) -> dict[str, Any]:
     version = detail.get("ModelPackageVersion")
     arn = detail.get("ModelPackageArn")
     if status == "Approved":
-        result = deploy(session, target, version=int(version))
+        try:
+            result = deploy(session, target, version=int(version))
+        except NotApproved:  # a stale event: the version was rejected again since
+            return _ignored(f"version {version} is no longer Approved", version=version)
         log.info("auto-deploy: %s", result.line())
         return {"action": "deployed" if result.action != "unchanged" else "unchanged", "version": result.version,
                 "endpoint": result.endpoint, "config": result.config}  # fmt: skip
