@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from invoke import Collection, task
 
-from commands import checks, emulator, endpoint, model
+from commands import checks, data, emulator, endpoint, model, pipeline
 from commands.common import DRY_RUN_HELP, ENV_HELP, config, env_config, user_errors
 
 
@@ -74,5 +74,5 @@ def demo(c):
 
 
 ns = Collection(backend, operations, workspaces, deploy, demo)
-for module in (checks, emulator, model, endpoint):
+for module in (checks, data, emulator, pipeline, model, endpoint):
     ns.add_collection(Collection.from_module(module))

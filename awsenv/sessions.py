@@ -16,6 +16,7 @@ sagemaker` costs seconds).
 
 from __future__ import annotations
 
+import logging
 import os
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -124,14 +125,67 @@ def disable_sagemaker_telemetry() -> None:
     """Point the SageMaker SDK at our config file (TelemetryOptOut) before it is imported."""
     os.environ.setdefault("SAGEMAKER_USER_CONFIG_OVERRIDE", str(SAGEMAKER_SDK_CONFIG))
     os.environ.setdefault("SAGEMAKER_SUPPRESS_V2_WARNING", "1")
+    # The SDK logs config-file notices at INFO to stdout unless a level is set already.
+    logging.getLogger("sagemaker.config").setLevel(logging.WARNING)
+
+
+def _validate_sdk_config_once() -> None:
+    """The SDK re-validates its (unchanged) config file against a JSON schema on every config
+    lookup: ~0.2 s each, ~10 s per pipeline definition. Validate each distinct config once."""
+    import json
+
+    import sagemaker.utils
+
+    original = sagemaker.utils.validate_sagemaker_config
+    if getattr(original, "_validated_once", False):
+        return
+    seen: set[str] = set()
+
+    def validate_once(sagemaker_config: dict | None = None):
+        key = json.dumps(sagemaker_config, sort_keys=True, default=str)
+        if key not in seen:
+            original(sagemaker_config)
+            seen.add(key)
+
+    validate_once._validated_once = True
+    sagemaker.utils.validate_sagemaker_config = validate_once
 
 
 def sagemaker_session(cfg: Config, env: str, *, local: bool = False, endpoint_url: str | None = None):
     """SageMaker SDK `PipelineSession` for `env` with explicit default bucket (no STS lookups)."""
     disable_sagemaker_telemetry()
+    _validate_sdk_config_once()
     from sagemaker.workflow.pipeline_context import PipelineSession
 
     boto_session = aws_session(cfg, env, local=local, endpoint_url=endpoint_url)
+    session = PipelineSession(
+        boto_session=boto_session,
+        sagemaker_client=boto_session.client("sagemaker"),
+        default_bucket=cfg.data_bucket(env),
+    )
+    session.execution_role_arn = cfg.sagemaker_role_arn(env)
+    return session
+
+
+OFFLINE_ENDPOINT = "http://127.0.0.1:9"  # the discard port: a stray call fails at once, locally
+OFFLINE_KEY = "offline"  # dummy credentials of the definition-only session
+
+
+def offline_sagemaker_session(cfg: Config, env: str):
+    """`PipelineSession` for building definitions only: no credentials, no AWS call possible.
+
+    Building a pipeline definition needs a session object but no service call; this one has
+    dummy credentials and points every client at a closed loopback port, so
+    `invoke pipeline.definition` works without a profile or a running emulator.
+    """
+    disable_sagemaker_telemetry()
+    _validate_sdk_config_once()
+    from sagemaker.workflow.pipeline_context import PipelineSession
+
+    boto_session = _emulator_session_class()(
+        aws_access_key_id=OFFLINE_KEY, aws_secret_access_key=OFFLINE_KEY, region_name=cfg.region
+    )
+    boto_session.endpoint_url = OFFLINE_ENDPOINT
     session = PipelineSession(
         boto_session=boto_session,
         sagemaker_client=boto_session.client("sagemaker"),

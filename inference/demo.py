@@ -14,6 +14,7 @@ their own hooks.
 from __future__ import annotations
 
 import json
+import logging
 import signal
 import statistics
 import time
@@ -31,10 +32,10 @@ SCHEDULE_EXPRESSION = "cron(0 3 ? * MON *)"  # Mondays 03:00 UTC
 
 @dataclass
 class PipelineHooks:
-    """upload(cfg, env) -> input data URI; train(cfg, env, input_uri, approval) -> model package ARN."""
+    """upload(cfg, env, say) -> input data URI; train(cfg, env, input_uri, approval, say) -> package ARN."""
 
-    upload: Callable[[Config, str], str]
-    train: Callable[[Config, str, str, str], str | None]
+    upload: Callable[..., str]
+    train: Callable[..., str | None]
 
 
 @dataclass
@@ -49,22 +50,19 @@ class EnvResult:
 
 
 def training_pipeline_hooks() -> PipelineHooks:
-    """The training pipeline's own entry points (branch `pipeline`)."""
+    """The training pipeline's own entry points: data upload and the local executor."""
     try:
-        from training_pipeline import data, local_executor
+        from training_pipeline.local_executor import run_local
+        from training_pipeline.upload import upload as upload_dataset
     except ImportError as error:
-        raise UserError(
-            f"demo: the training pipeline is not available ({error}); merge branch `pipeline` first"
-        ) from None
+        raise UserError(f"demo: the training pipeline is not available ({error}); merge branch `pipeline`") from None
 
-    def upload(cfg: Config, env: str) -> str:
-        return data.upload_dataset(cfg, env, local=True)
+    def upload(cfg: Config, env: str, say: Callable[[str], None]) -> str:
+        return upload_dataset(cfg, env, local=True, progress=lambda line: None)["dataset_uri"]
 
-    def train(cfg: Config, env: str, input_uri: str, approval: str) -> str | None:
-        run = local_executor.run(
-            cfg, env, parameters={"InputDataUri": input_uri, "ModelApprovalStatus": approval}, quiet=True
-        )
-        return run.get("model_package_arn") if isinstance(run, dict) else getattr(run, "model_package_arn", None)
+    def train(cfg: Config, env: str, input_uri: str, approval: str, say: Callable[[str], None]) -> str | None:
+        parameters = {"InputDataUri": input_uri, "ModelApprovalStatus": approval}
+        return run_local(cfg, env, parameters=parameters, say=say).get("model_package_arn")
 
     return PipelineHooks(upload, train)
 
@@ -81,7 +79,30 @@ def _latency(url: str, count: int = 10) -> float:
     return statistics.median(timings)
 
 
-def run_env(cfg: Config, env: str, hooks: PipelineHooks, servers: list, say: Callable[[str], None]) -> EnvResult:
+@dataclass
+class Trained:
+    env: str
+    input_uri: str
+    package_arn: str | None
+    seconds: float
+    log: list[str]
+
+
+def train_env(cfg: Config, env: str, hooks: PipelineHooks) -> Trained:
+    """Upload the data and run the pipeline of one env (runs in a worker thread; output buffered)."""
+    log: list[str] = []
+    started = time.monotonic()
+    input_uri = hooks.upload(cfg, env, log.append)
+    arn = hooks.train(cfg, env, input_uri, "PendingManualApproval", log.append)
+    return Trained(env, input_uri, arn, time.monotonic() - started, log)
+
+
+def _pipeline_lines(log: list[str]) -> list[str]:
+    return [f"             {line.strip()}" for line in log if line.startswith(("evaluation:", "pipeline:"))]
+
+
+def serve_env(cfg: Config, trained: Trained, servers: list, say: Callable[[str], None]) -> EnvResult:
+    """Approve the new package (-> auto-deploy), serve the deployed model locally, invoke it."""
     from awsenv.local_events import model_package_state_changed
     from awsenv.sessions import aws_session
     from inference import registry
@@ -89,27 +110,24 @@ def run_env(cfg: Config, env: str, hooks: PipelineHooks, servers: list, say: Cal
     from inference.deployer import Target
     from inference.server import serve_in_thread
 
+    env = trained.env
     result = EnvResult(env, endpoint=cfg.endpoint_name(env))
     session = aws_session(cfg, env, local=True)
     sm = session.client("sagemaker")
     say(f"== {env} (account {cfg.accounts[env]})")
-    started = time.monotonic()
-    input_uri = hooks.upload(cfg, env)
-    say(f"  data       {input_uri}")
-    arn = hooks.train(cfg, env, input_uri, "PendingManualApproval")
-    if arn is None:  # not registered (e.g. not better than the approved champion): serve the champion
-        say(f"  pipeline   {time.monotonic() - started:.1f} s: no new model package (the gate kept the current model)")
+    say(f"  data       {trained.input_uri}")
+    if trained.package_arn is None:
+        say(f"  pipeline   {trained.seconds:.1f} s: no new model package; serving the approved one")
         package = registry.latest_approved(sm, cfg.model_package_group(env))
         if package is None:
             raise UserError(f"demo: {env}: the pipeline registered no model and none is approved; see the pipeline log")
     else:
-        package = registry.describe(sm, arn)
-        result.accuracy = registry.accuracy(session.client("s3"), package)
-        say(f"  pipeline   {time.monotonic() - started:.1f} s: model package v{package.version} ({package.status})")
+        package = registry.describe(sm, trained.package_arn)
+        say(f"  pipeline   {trained.seconds:.1f} s: model package v{package.version} ({package.status})")
+    for line in _pipeline_lines(trained.log):
+        say(line)
     result.version = package.version
-    result.accuracy = (
-        result.accuracy if result.accuracy is not None else registry.accuracy(session.client("s3"), package)
-    )
+    result.accuracy = registry.accuracy(session.client("s3"), package)
     registry.set_approval(sm, package.group, package.version, "Approved", "approved by make demo")
     action = model_package_state_changed(cfg, env, package.arn)
     result.deploy = action["action"]
@@ -127,6 +145,20 @@ def run_env(cfg: Config, env: str, hooks: PipelineHooks, servers: list, say: Cal
         say("  " + format_prediction(text, prediction, width=56))
     result.latency_ms = _latency(url)
     return result
+
+
+def train_all(cfg: Config, hooks: PipelineHooks, envs: tuple[str, ...]) -> list[Trained]:
+    """The three environments' pipelines run concurrently (each env is its own account)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=len(envs), thread_name_prefix="demo-train") as pool:
+        futures = [pool.submit(train_env, cfg, env, hooks) for env in envs]
+        try:
+            return [future.result() for future in futures]
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
 
 
 def register_schedule(cfg: Config, env: str = "prod") -> str:
@@ -175,6 +207,7 @@ def run(cfg: Config, hooks: PipelineHooks | None = None, envs: tuple[str, ...] =
     from awsenv import emulator
 
     started_at = time.monotonic()
+    logging.getLogger("inference").setLevel(logging.WARNING)  # the demo prints each decision itself
     servers: list[Any] = []
     started_emulator = False
     previous = signal.getsignal(signal.SIGTERM)
@@ -191,7 +224,9 @@ def run(cfg: Config, hooks: PipelineHooks | None = None, envs: tuple[str, ...] =
         else:
             say(f"emulator   already running at {cfg.emulator_url} (left running)")
         hooks = hooks or training_pipeline_hooks()
-        results = [run_env(cfg, env, hooks, servers, say) for env in envs]
+        say(f"pipelines  running for {', '.join(envs)} (in parallel: one account each)")
+        trained = train_all(cfg, hooks, envs)
+        results = [serve_env(cfg, item, servers, say) for item in trained]
         if "prod" in envs:
             say(f"schedule   {register_schedule(cfg)}")
         say("")

@@ -1,0 +1,29 @@
+"""`invoke data.*`: validate, split and upload a dataset in the mtsamples schema."""
+
+from __future__ import annotations
+
+from invoke import task
+
+from commands.common import ENV_HELP, LOCAL_HELP, env_config, user_errors
+
+
+@task(
+    help={
+        "env": ENV_HELP,
+        "csv": "CSV in the mtsamples schema (default: the synthetic sample, training_pipeline/data/sample_mtsamples.csv)",
+        "local": LOCAL_HELP,
+        "text_column": "column holding the text (default: transcription)",
+        "label_column": "column holding the label (default: medical_specialty)",
+    }
+)
+def upload(c, env, csv="", local=False, text_column="transcription", label_column="medical_specialty"):
+    """Validate a CSV, split it 70/15/15 (stratified, fixed seed) and upload it to the env's data bucket."""
+    cfg = env_config(env)
+    from training_pipeline.dataset import SAMPLE_CSV
+    from training_pipeline.upload import upload as upload_dataset
+
+    with user_errors():
+        result = upload_dataset(
+            cfg, env, csv or SAMPLE_CSV, local=local, text_column=text_column, label_column=label_column
+        )
+    print(f"data: {result['current_uri']} = dataset {result['content_hash']} ({result['uploaded']} objects uploaded)")

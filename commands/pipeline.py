@@ -1,0 +1,78 @@
+"""`invoke pipeline.*`: the SageMaker training pipeline (definition, upsert, run; AWS or local)."""
+
+from __future__ import annotations
+
+from invoke import Exit, task
+
+from commands.common import ENV_HELP, LOCAL_HELP, env_config, user_errors
+
+IMAGE_TAG_HELP = "commit SHA the step images are tagged with (default: this checkout's HEAD)"
+PARAM_HELP = "pipeline parameter override NAME=VALUE (repeatable), e.g. --param AccuracyThreshold=0.9"
+
+
+def _image_tag(image_tag: str) -> str:
+    from awsenv.gitinfo import head_sha
+
+    with user_errors():
+        return image_tag or head_sha()
+
+
+def _parameters(params: list[str]) -> dict[str, str]:
+    values = {}
+    for item in params:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise Exit(f"error: --param: '{item}' is not NAME=VALUE; e.g. --param AccuracyThreshold=0.9", code=1)
+        values[name.strip()] = value.strip()
+    return values
+
+
+@task(help={"env": ENV_HELP, "image_tag": IMAGE_TAG_HELP})
+def definition(c, env, image_tag=""):
+    """Print the pipeline definition JSON (no AWS call; byte-identical across runs)."""
+    cfg = env_config(env)
+    from training_pipeline.pipeline import definition as render
+
+    with user_errors():
+        print(render(cfg, env, _image_tag(image_tag)), end="")
+
+
+@task(help={"env": ENV_HELP, "image_tag": IMAGE_TAG_HELP, "local": LOCAL_HELP})
+def create(c, env, image_tag="", local=False):
+    """Upload the step code and create or update (upsert) the env's pipeline."""
+    cfg = env_config(env)
+    from training_pipeline.pipeline import upsert_pipeline
+
+    with user_errors():
+        if local:
+            from training_pipeline.local_executor.local_run import check_emulator
+
+            check_emulator(cfg)
+        arn = upsert_pipeline(cfg, env, _image_tag(image_tag), local=local)
+    print(f"pipeline: {arn}")
+
+
+@task(
+    iterable=["param"],
+    help={
+        "env": ENV_HELP,
+        "local": LOCAL_HELP + "; the local executor runs the definition step by step",
+        "wait": "wait for the execution to finish (always the case with --local)",
+        "image_tag": IMAGE_TAG_HELP + " (--local only)",
+        "param": PARAM_HELP,
+    },
+)
+def run(c, env, local=False, wait=False, image_tag="", param=None):
+    """Run the env's pipeline: on AWS (start an execution) or, with --local, on the emulator."""
+    cfg = env_config(env)
+    parameters = _parameters(param or [])
+    with user_errors():
+        if local:
+            from training_pipeline.local_executor import run_local
+
+            run_local(cfg, env, _image_tag(image_tag), parameters)
+            return
+        from training_pipeline.pipeline import start_execution
+
+        result = start_execution(cfg, env, parameters, wait=wait)
+    print(f"pipeline: execution {result['PipelineExecutionArn']}: {result['PipelineExecutionStatus']}")

@@ -1,0 +1,106 @@
+"""The local executor end to end on the emulator: register, gate, fail, champion, account isolation.
+
+Runs on a 300-row subsample of the synthetic data with a small vocabulary to stay fast.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+
+from awsenv.sessions import aws_session
+from training_pipeline.dataset import SAMPLE_CSV
+from training_pipeline.local_executor import StepFailed, run_local
+from training_pipeline.upload import upload
+
+TAG = "0123456789abcdef0123456789abcdef01234567"
+FAST = {"TfidfMaxFeatures": "3000", "TfidfNgramMax": "1"}
+
+
+@pytest.fixture(scope="module")
+def small_csv(tmp_path_factory):
+    with SAMPLE_CSV.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    path = tmp_path_factory.mktemp("data") / "small.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle, lineterminator="\n").writerows([rows[0], *rows[1::4]])
+    return path
+
+
+def run(cfg, env, tmp_path, lines, **params):
+    return run_local(cfg, env, TAG, {**FAST, **params}, runs_dir=tmp_path / "runs", say=lines.append)
+
+
+def packages(cfg, env):
+    sagemaker = aws_session(cfg, env, local=True).client("sagemaker")
+    return sagemaker.list_model_packages(ModelPackageGroupName=cfg.model_package_group(env))["ModelPackageSummaryList"]
+
+
+def read_s3_json(cfg, env, uri):
+    bucket, key = uri.removeprefix("s3://").split("/", 1)
+    body = aws_session(cfg, env, local=True).client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
+    return json.loads(body)
+
+
+def test_run_registers_with_metrics_and_a_worse_challenger_is_not_registered(emulator, small_csv, tmp_path):
+    upload(emulator, "dev", small_csv, local=True, progress=lambda _: None)
+    lines: list[str] = []
+    result = run(emulator, "dev", tmp_path, lines)
+
+    assert result["status"] == "Succeeded"
+    assert list(result["steps"]) == ["Preprocess", "Train", "Evaluate", "CheckAccuracy", "Register-RegisterModel"]
+    accuracy = result["evaluation"]["multiclass_classification_metrics"]["accuracy"]["value"]
+    assert 0.6 < accuracy < 1.0
+    champion = result["model_package_arn"]
+    package = (
+        aws_session(emulator, "dev", local=True).client("sagemaker").describe_model_package(ModelPackageName=champion)
+    )
+    assert package["ModelApprovalStatus"] == "Approved"
+    assert package["InferenceSpecification"]["Containers"][0]["Image"] == emulator.image_uri("inference", TAG)
+    statistics = package["ModelMetrics"]["ModelQuality"]["Statistics"]
+    report = read_s3_json(emulator, "dev", statistics["S3Uri"])
+    assert report["multiclass_classification_metrics"]["accuracy"]["value"] == accuracy
+    assert set(report["multiclass_classification_metrics"]["confusion_matrix"]) == set(report["labels"])
+    assert any("[Train] Training: Succeeded in" in line for line in lines)
+    assert any(line.startswith("evaluation: {") and '"macro_f1"' in line for line in lines)
+    assert any("auto-deploy" in line for line in lines)  # approved: the state-change event is delivered (or skipped)
+    assert (tmp_path / "runs" / result["execution_id"] / "Train" / "step.log").exists()
+
+    # A weak challenger passes the threshold (0.0) but is worse than the approved champion.
+    with pytest.raises(StepFailed) as failed:
+        run(emulator, "dev", tmp_path, [], AccuracyThreshold="0.0", TfidfMaxFeatures="5", RegularizationC="0.001")
+    assert failed.value.step == "AccuracyTooLow"
+    assert f"champion's accuracy {accuracy}" in str(failed.value)
+    assert [p["ModelPackageArn"] for p in packages(emulator, "dev")] == [champion]
+
+
+def test_an_impossible_threshold_fails_and_a_staging_run_leaves_nothing_in_dev(emulator, small_csv, tmp_path):
+    upload(emulator, "staging", small_csv, local=True, progress=lambda _: None)
+    lines: list[str] = []
+    with pytest.raises(StepFailed) as failed:
+        run(emulator, "staging", tmp_path, lines, AccuracyThreshold="1.01")
+    assert failed.value.step == "AccuracyTooLow"
+    assert "must be >= AccuracyThreshold 1.01" in str(failed.value)
+    assert any(line.startswith("pipeline: Failed at step 'AccuracyTooLow'") for line in lines)
+    assert any(line.startswith("evaluation: {") for line in lines)
+    assert packages(emulator, "staging") == []
+
+    staging_keys = (
+        aws_session(emulator, "staging", local=True)
+        .client("s3")
+        .list_objects_v2(Bucket=emulator.data_bucket("staging"))["Contents"]
+    )
+    assert any(o["Key"].endswith("/output/model.tar.gz") for o in staging_keys)
+    dev = aws_session(emulator, "dev", local=True)
+    assert dev.client("s3").list_buckets()["Buckets"] == []
+    assert dev.client("sagemaker").list_model_package_groups()["ModelPackageGroupSummaryList"] == []
+    assert dev.client("sagemaker").list_pipelines()["PipelineSummaries"] == []
+
+
+def test_run_without_data_says_what_to_do(emulator, tmp_path):
+    from awsenv.errors import UserError
+
+    with pytest.raises(UserError, match=r"upload data first with `invoke data.upload --env=prod --local`"):
+        run(emulator, "prod", tmp_path, [])

@@ -1,0 +1,81 @@
+"""Step scripts in-process: the model artifact contract and the evaluation report layout."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import tarfile
+
+from training_pipeline.local_executor.containers import _model_tar
+from training_pipeline.pipeline import STEPS_DIR
+
+
+def load(name):
+    spec = importlib.util.spec_from_file_location(f"step_{name}", STEPS_DIR / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def write_channel(directory, rows):
+    directory.mkdir(parents=True)
+    text = "transcription,medical_specialty\n" + "".join(f"{t},{label}\n" for t, label in rows)
+    (directory / "data.csv").write_text(text)
+
+
+ROWS = [(f"heart chest pain {i}", "Cardio") for i in range(6)] + [
+    (f"knee fracture cast {i}", "Ortho") for i in range(6)
+]
+
+
+def test_train_writes_the_model_contract_and_evaluate_the_report(tmp_path, monkeypatch):
+    train = load("train")
+    hp_file = tmp_path / "hyperparameters.json"
+    hp_file.write_text(
+        json.dumps({"max_features": "50", "ngram_max": "1", "C": "1.0", "sagemaker_program": '"train.py"'})
+    )
+    params = train.hyperparameters(hp_file)
+    assert params == {"max_features": 50, "ngram_max": 1, "C": 1.0}
+    write_channel(tmp_path / "train", ROWS)
+    metadata = train.train(tmp_path / "train", None, tmp_path / "model", params)
+    assert metadata["labels"] == ["Cardio", "Ortho"]
+    assert metadata["text_column"] == "transcription" and metadata["label_column"] == "medical_specialty"
+
+    import joblib
+
+    model = joblib.load(tmp_path / "model" / "model.joblib")
+    assert list(model.classes_) == ["Cardio", "Ortho"]
+    assert model.predict_proba(["chest pain"]).shape == (1, 2)
+
+    # evaluate.py reads model.tar.gz as SageMaker would hand it over
+    root = tmp_path / "opt_ml" / "processing"
+    (root / "model").mkdir(parents=True)
+    (root / "model" / "model.tar.gz").write_bytes(_model_tar(tmp_path / "model"))
+    with tarfile.open(root / "model" / "model.tar.gz") as tar:
+        assert sorted(tar.getnames()) == ["metadata.json", "model.joblib"]
+    write_channel(root / "test", ROWS[:2] + ROWS[-2:])
+    monkeypatch.setenv("OPT_ML_ROOT", str(tmp_path / "opt_ml"))
+    assert load("evaluate").main([]) == 0
+    report = json.loads((root / "evaluation" / "evaluation.json").read_text())
+    metrics = report["multiclass_classification_metrics"]
+    assert metrics["accuracy"] == {"value": 1.0, "standard_deviation": "NaN"}
+    assert metrics["macro_f1"]["value"] == 1.0
+    assert metrics["confusion_matrix"] == {"Cardio": {"Cardio": 2, "Ortho": 0}, "Ortho": {"Cardio": 0, "Ortho": 2}}
+    assert report["classification_report"]["Cardio"]["support"] == 2
+    assert report["champion"] == {"accuracy": 0.0}
+
+
+def test_preprocess_drops_empty_texts_and_labels_unknown_to_train():
+    preprocess = load("preprocess")
+    cleaned, log = preprocess.clean(
+        {
+            "train": [("a", "A"), ("b", "B"), ("", "A")],
+            "test": [("c", "A"), ("d", "Z")],
+            "validation": [("e", "B")],
+        }
+    )
+    assert cleaned == {"train": [("a", "A"), ("b", "B")], "test": [("c", "A")], "validation": [("e", "B")]}
+    assert log == [
+        "train: dropped 1 rows with an empty text or label",
+        "test: dropped 1 rows whose label is not in train",
+    ]

@@ -1,0 +1,83 @@
+"""`invoke pipeline.run --local`: prepare the emulator for the project's pipeline and run it.
+
+Preparation mirrors what `invoke deploy` + terraform do on AWS: the step code is uploaded to
+its content-addressed prefix, the model package group exists, and the pipeline is upserted
+in the env's emulated account (moto stores it; it cannot execute it). Then the executor runs
+the very definition JSON that `invoke pipeline.definition` prints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from awsenv.config import Config
+from awsenv.errors import UserError
+from awsenv.sessions import aws_session
+from training_pipeline.local_executor.registry import ensure_group
+from training_pipeline.local_executor.runner import RUNS_DIR, run_definition
+
+
+def check_emulator(cfg: Config) -> None:
+    from awsenv.emulator import healthy
+
+    if not healthy(cfg.emulator_url):
+        raise UserError(f"emulator: not running at {cfg.emulator_url}; start it with `invoke emulator.start`")
+
+
+def check_data_bucket(cfg: Config, env: str) -> None:
+    from botocore.exceptions import ClientError
+
+    bucket = cfg.data_bucket(env)
+    try:
+        aws_session(cfg, env, local=True).client("s3").head_bucket(Bucket=bucket)
+    except ClientError:
+        raise UserError(
+            f"data: bucket '{bucket}' does not exist in the emulated {env} account; "
+            f"upload data first with `invoke data.upload --env={env} --local`"
+        ) from None
+
+
+def record_pipeline(cfg: Config, env: str, definition: str, description: str) -> str:
+    """Create or update the pipeline in the emulator (so it is listed like on AWS); return its ARN."""
+    from botocore.exceptions import ClientError
+
+    sagemaker = aws_session(cfg, env, local=True).client("sagemaker")
+    request = {
+        "PipelineName": cfg.pipeline_name(env),
+        "PipelineDefinition": definition,
+        "RoleArn": cfg.sagemaker_role_arn(env),
+        "PipelineDescription": description,
+    }
+    try:
+        return sagemaker.create_pipeline(**request)["PipelineArn"]
+    except ClientError:
+        return sagemaker.update_pipeline(**request)["PipelineArn"]
+
+
+def run_local(
+    cfg: Config,
+    env: str,
+    image_tag: str | None = None,
+    parameters: dict[str, Any] | None = None,
+    *,
+    runs_dir: Path = RUNS_DIR,
+    say: Callable[[str], None] = print,
+) -> dict:
+    """Upload code, ensure the group, upsert and run the pipeline of `env` on the emulator."""
+    from awsenv.gitinfo import head_sha
+    from training_pipeline.pipeline import definition, upload_code
+
+    check_emulator(cfg)
+    check_data_bucket(cfg, env)
+    image_tag = image_tag or head_sha()
+    text = definition(cfg, env, image_tag)
+    upload_code(cfg, env, local=True)
+    ensure_group(
+        aws_session(cfg, env, local=True).client("sagemaker"),
+        cfg.model_package_group(env),
+        f"{cfg.project} models ({env})",
+    )
+    record_pipeline(cfg, env, text, f"{cfg.project} training @ {image_tag}")
+    return run_definition(cfg, env, text, parameters, runs_dir=runs_dir, say=say)

@@ -1,0 +1,45 @@
+"""S3 transfers of the local executor, with SageMaker's S3Prefix semantics."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from training_pipeline.local_executor.errors import ExecutorError
+
+
+def split_uri(uri: str) -> tuple[str, str]:
+    if not isinstance(uri, str) or not uri.startswith("s3://"):
+        raise ExecutorError(f"'{uri}' is not an s3:// URI")
+    bucket, _, key = uri.removeprefix("s3://").partition("/")
+    return bucket, key
+
+
+def download_prefix(s3, uri: str, directory: Path) -> list[Path]:
+    """Every object under `uri` into `directory`, keeping paths relative to the prefix.
+
+    An object whose key equals the prefix (a single file) lands as its base name.
+    """
+    bucket, prefix = split_uri(uri)
+    files = []
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        for item in page.get("Contents", []):
+            key = item["Key"]
+            if key.endswith("/"):
+                continue
+            relative = key[len(prefix) :].lstrip("/") or key.rsplit("/", 1)[-1]
+            target = directory / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            s3.download_file(bucket, key, str(target))
+            files.append(target)
+    return files
+
+
+def upload_directory(s3, directory: Path, uri: str) -> int:
+    """Every file under `directory` to `uri`/<relative path>; returns the number of files."""
+    bucket, prefix = split_uri(uri)
+    count = 0
+    for path in sorted(p for p in directory.rglob("*") if p.is_file()):
+        key = "/".join(part for part in (prefix.rstrip("/"), path.relative_to(directory).as_posix()) if part)
+        s3.upload_file(str(path), bucket, key)
+        count += 1
+    return count

@@ -1,0 +1,119 @@
+"""Training step: fit TF-IDF + logistic regression (scikit-learn, CPU) on the train channel.
+
+SageMaker training contract (script mode; paths under OPT_ML_ROOT, default /opt/ml):
+    channels          SM_CHANNEL_TRAIN / SM_CHANNEL_VALIDATION  (/opt/ml/input/data/<channel>)
+    hyperparameters   /opt/ml/input/config/hyperparameters.json (string values, as SageMaker writes them)
+    model directory   SM_MODEL_DIR (/opt/ml/model): model.joblib + metadata.json; SageMaker
+                      packs it into model.tar.gz
+    failure reason    /opt/ml/output/failure
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+import traceback
+from pathlib import Path
+
+TEXT_COLUMN = "transcription"
+LABEL_COLUMN = "medical_specialty"
+DEFAULTS = {"max_features": 20000, "ngram_max": 2, "C": 4.0}
+SEED = 42
+
+
+def opt_ml() -> Path:
+    return Path(os.environ.get("OPT_ML_ROOT", "/opt/ml"))
+
+
+def hyperparameters(path: Path) -> dict:
+    """Our hyperparameters from hyperparameters.json (values are strings, some JSON-encoded)."""
+    raw = json.loads(path.read_text()) if path.exists() else {}
+    values = {}
+    for key, value in raw.items():
+        try:
+            values[key] = json.loads(value)
+        except (TypeError, ValueError):
+            values[key] = value
+    return {
+        "max_features": int(values.get("max_features", DEFAULTS["max_features"])),
+        "ngram_max": int(values.get("ngram_max", DEFAULTS["ngram_max"])),
+        "C": float(values.get("C", DEFAULTS["C"])),
+    }
+
+
+def read_channel(directory: Path) -> tuple[list[str], list[str]]:
+    texts, labels = [], []
+    for path in sorted(directory.glob("**/*.csv")):
+        with path.open(newline="", encoding="utf-8") as handle:
+            for row in csv.DictReader(handle):
+                texts.append(row[TEXT_COLUMN])
+                labels.append(row[LABEL_COLUMN])
+    return texts, labels
+
+
+def build_model(max_features: int, ngram_max: int, C: float):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+
+    return Pipeline(
+        [
+            ("tfidf", TfidfVectorizer(max_features=max_features, ngram_range=(1, ngram_max), sublinear_tf=True)),
+            ("classifier", LogisticRegression(C=C, max_iter=1000, random_state=SEED)),
+        ]
+    )
+
+
+def train(train_dir: Path, validation_dir: Path | None, model_dir: Path, params: dict) -> dict:
+    """Fit, report validation accuracy, and write model.joblib + metadata.json to `model_dir`."""
+    import joblib
+    from sklearn.metrics import accuracy_score
+
+    texts, labels = read_channel(train_dir)
+    if len(set(labels)) < 2:
+        raise ValueError(f"train channel {train_dir} has {len(set(labels))} classes; at least 2 are needed")
+    model = build_model(**params).fit(texts, labels)
+    metadata = {
+        "labels": [str(label) for label in model.classes_],
+        "text_column": TEXT_COLUMN,
+        "label_column": LABEL_COLUMN,
+        "hyperparameters": params,
+        "train_rows": len(texts),
+        "model": "TfidfVectorizer + LogisticRegression",
+    }
+    if validation_dir is not None and validation_dir.is_dir():
+        val_texts, val_labels = read_channel(validation_dir)
+        if val_texts:
+            metadata["validation_accuracy"] = round(float(accuracy_score(val_labels, model.predict(val_texts))), 6)
+            print(f"validation:accuracy={metadata['validation_accuracy']}")
+    model_dir.mkdir(parents=True, exist_ok=True)
+    joblib.dump(model, model_dir / "model.joblib")
+    (model_dir / "metadata.json").write_text(json.dumps(metadata, indent=2, sort_keys=True) + "\n")
+    return metadata
+
+
+def main() -> int:
+    root = opt_ml()
+    channel = os.environ.get
+    try:
+        params = hyperparameters(root / "input" / "config" / "hyperparameters.json")
+        print(f"train: hyperparameters {json.dumps(params, sort_keys=True)}")
+        metadata = train(
+            Path(channel("SM_CHANNEL_TRAIN", root / "input" / "data" / "train")),
+            Path(channel("SM_CHANNEL_VALIDATION", root / "input" / "data" / "validation")),
+            Path(channel("SM_MODEL_DIR", root / "model")),
+            params,
+        )
+    except Exception as error:
+        (root / "output").mkdir(parents=True, exist_ok=True)
+        (root / "output" / "failure").write_text(f"{type(error).__name__}: {error}\n{traceback.format_exc()}")
+        print(f"train: failed: {error}", file=sys.stderr)
+        return 1
+    print(f"train: {metadata['train_rows']} rows, {len(metadata['labels'])} classes")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
