@@ -22,13 +22,13 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from awsenv.errors import UserError
 from inference import registry
+from inference.guardrails import VARIANT, autoscale, deployment_config, rollback_alarms
 
-VARIANT = "AllTraffic"
 ENV_VARS = {  # Lambda environment variable -> Target field (set by terraform on the auto-deploy Lambda)
     "ENV_NAME": "env",
     "ENDPOINT_NAME": "endpoint_name",
@@ -168,66 +168,6 @@ def resolve_package(sm, target: Target, version: int | None) -> registry.Package
     return registry.find(sm, target.model_package_group, version)
 
 
-def _rollback_alarms(cloudwatch, target: Target) -> list[str]:
-    """CloudWatch alarms that roll a blue/green update back (created or refreshed; idempotent)."""
-    dimensions = [{"Name": "EndpointName", "Value": target.endpoint_name}, {"Name": "VariantName", "Value": VARIANT}]
-    alarms = {
-        f"{target.endpoint_name}-5xx-errors": ("AWS/SageMaker", "Invocation5XXErrors", "Sum", 1.0),
-        f"{target.endpoint_name}-model-latency": ("AWS/SageMaker", "ModelLatency", "Average", 2_000_000.0),  # µs
-    }
-    for name, (namespace, metric, statistic, threshold) in alarms.items():
-        cloudwatch.put_metric_alarm(
-            AlarmName=name,
-            AlarmDescription=f"rolls back a deployment of {target.endpoint_name}",
-            Namespace=namespace,
-            MetricName=metric,
-            Dimensions=dimensions,
-            Statistic=statistic,
-            Period=60,
-            EvaluationPeriods=2,
-            Threshold=threshold,
-            ComparisonOperator="GreaterThanOrEqualToThreshold",
-            TreatMissingData="notBreaching",
-        )
-    return list(alarms)
-
-
-def _deployment_config(alarms: list[str]) -> dict[str, Any]:
-    return {
-        "BlueGreenUpdatePolicy": {
-            "TrafficRoutingConfiguration": {"Type": "ALL_AT_ONCE", "WaitIntervalInSeconds": 300},
-            "TerminationWaitInSeconds": 300,
-            "MaximumExecutionTimeoutInSeconds": 3600,
-        },
-        "AutoRollbackConfiguration": {"Alarms": [{"AlarmName": name} for name in alarms]},
-    }
-
-
-def _autoscale(autoscaling, target: Target) -> None:
-    resource = f"endpoint/{target.endpoint_name}/variant/{VARIANT}"
-    dimension = "sagemaker:variant:DesiredInstanceCount"
-    autoscaling.register_scalable_target(
-        ServiceNamespace="sagemaker",
-        ResourceId=resource,
-        ScalableDimension=dimension,
-        MinCapacity=target.instance_count,
-        MaxCapacity=max(target.instance_count, target.max_instance_count),
-    )
-    autoscaling.put_scaling_policy(
-        PolicyName=f"{target.endpoint_name}-invocations-per-instance",
-        ServiceNamespace="sagemaker",
-        ResourceId=resource,
-        ScalableDimension=dimension,
-        PolicyType="TargetTrackingScaling",
-        TargetTrackingScalingPolicyConfiguration={
-            "TargetValue": 100.0,
-            "PredefinedMetricSpecification": {"PredefinedMetricType": "SageMakerVariantInvocationsPerInstance"},
-            "ScaleInCooldown": 300,
-            "ScaleOutCooldown": 60,
-        },
-    )
-
-
 def _wait_in_service(sm, target: Target) -> None:
     waiter = sm.get_waiter("endpoint_in_service")
     delay, attempts = (1, 30) if target.local else (30, 120)
@@ -290,7 +230,7 @@ def deploy(session, target: Target, version: int | None = None) -> DeployResult:
     else:
         kwargs: dict[str, Any] = {"EndpointName": target.endpoint_name, "EndpointConfigName": name}
         if not target.serverless:  # blue/green guardrails are for real-time variants
-            kwargs["DeploymentConfig"] = _deployment_config(_rollback_alarms(session.client("cloudwatch"), target))
+            kwargs["DeploymentConfig"] = deployment_config(rollback_alarms(session.client("cloudwatch"), target))
         sm.update_endpoint(**kwargs)
         action = "updated"
     _wait_in_service(sm, target)
@@ -301,8 +241,8 @@ def deploy(session, target: Target, version: int | None = None) -> DeployResult:
             "the update was rolled back (see the rollback alarms); the previous model is still serving"
         )
     if not target.serverless:
-        _rollback_alarms(session.client("cloudwatch"), target)
-        _autoscale(session.client("application-autoscaling"), target)
+        rollback_alarms(session.client("cloudwatch"), target)
+        autoscale(session.client("application-autoscaling"), target)
     return DeployResult(action, target.endpoint_name, name, package.version, package.arn, time.monotonic() - started)
 
 
@@ -325,7 +265,3 @@ def serving(sm, target: Target) -> dict[str, Any] | None:
         "model_data_url": container.get("ModelDataUrl"),
         "serverless": "ServerlessConfig" in config["ProductionVariants"][0],
     }
-
-
-def with_serverless(target: Target, serverless: bool) -> Target:
-    return replace(target, serverless=serverless)

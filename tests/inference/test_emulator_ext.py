@@ -52,3 +52,22 @@ def test_update_endpoint_in_process_keeps_history(emulator):
     backend = sagemaker_backends[emulator.accounts["staging"]][emulator.region]
     assert backend.endpoint_config_history["e"] == ["c1", "c2", "c1"]
     assert backend.update_endpoint("e", "c2") == sm.describe_endpoint(EndpointName="e")["EndpointArn"]
+
+
+def test_update_endpoint_in_the_emulator_process(tmp_path):
+    """The background server (`invoke emulator.start`) installs the extension too."""
+    from awsenv import emulator
+    from awsenv.config import load_config
+    from tests.conftest import TEST_ENVIRON, _free_port
+
+    cfg = load_config(env_file=None, environ={**TEST_ENVIRON, "EMULATOR_PORT": str(_free_port())})
+    emulator.start(cfg, tmp_path)
+    try:
+        sm = aws_session(cfg, "prod", local=True).client("sagemaker")
+        make_config(sm, "c1")
+        make_config(sm, "c2")
+        sm.create_endpoint(EndpointName="e", EndpointConfigName="c1")
+        sm.update_endpoint(EndpointName="e", EndpointConfigName="c2")
+        assert sm.describe_endpoint(EndpointName="e")["EndpointConfigName"] == "c2"
+    finally:
+        emulator.stop(cfg, tmp_path)
