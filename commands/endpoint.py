@@ -9,6 +9,14 @@ from commands.common import ENV_HELP, LOCAL_HELP, env_config, user_errors
 PORT_HELP = "port on 127.0.0.1 (default: EMULATOR_PORT + 100 + 0/1/2 for dev/staging/prod)"
 
 
+def _port(value) -> int | None:
+    if value in (None, ""):
+        return None
+    if not str(value).isdigit() or not 1024 <= int(value) <= 65535:
+        raise Exit(f"error: --port: '{value}' is not a usable port; use a number from 1024 to 65535", code=1)
+    return int(value)
+
+
 @task(help={"env": ENV_HELP, "local": LOCAL_HELP, "port": PORT_HELP})
 def serve(c, env, local=False, port=None):
     """Serve, on 127.0.0.1, the model the env's endpoint serves (GET /ping, POST /invocations); Ctrl-C stops."""
@@ -21,7 +29,7 @@ def serve(c, env, local=False, port=None):
         from inference.server import make_server
 
         deployed = load_deployed(aws_session(cfg, env, local=local), Target.from_config(cfg, env, local=local))
-        port = int(port or local_port(cfg, env))
+        port = _port(port) or local_port(cfg, env)
         try:
             server = make_server(deployed.model, "127.0.0.1", port)
         except OSError as error:
@@ -63,7 +71,7 @@ def invoke(c, env, local=False, text=None, data=None, port=None):
         from inference.client import format_prediction, open_caller, predictions, request_body
 
         body, content_type = request_body(text, data)
-        with open_caller(cfg, env, local=local, port=int(port) if port else None) as caller:
+        with open_caller(cfg, env, local=local, port=_port(port)) as caller:
             status, payload, seconds = caller.timed(body, content_type)
         results = predictions(status, payload)
     print(f"{caller.where}: {len(results)} prediction(s) in {seconds * 1000:.0f} ms")
@@ -79,7 +87,7 @@ def test(c, env, local=False, port=None):
     with user_errors():
         from inference.smoke import smoke_test
 
-        report = smoke_test(cfg, env, local=local, port=int(port) if port else None)
+        report = smoke_test(cfg, env, local=local, port=_port(port))
     print("\n".join(report.lines()))
     if not report.ok:
         raise Exit(code=1)

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
-from invoke import task
+from invoke import Exit, task
 
 from commands.common import ENV_HELP, LOCAL_HELP, env_config, user_errors
+
+
+def _version(value) -> int | None:
+    """`--version` as a positive integer (None when not given); a one-line error otherwise."""
+    if value in (None, ""):
+        return None
+    if not str(value).isdigit() or int(value) < 1:
+        raise Exit(f"error: --version: '{value}' is not a model package version; use a number such as 3", code=1)
+    return int(value)
 
 
 @task(
@@ -18,12 +27,13 @@ from commands.common import ENV_HELP, LOCAL_HELP, env_config, user_errors
 def deploy(c, env, version=None, local=False, serverless=False):
     """Deploy an Approved model package to the env's endpoint (create, or blue/green update; idempotent)."""
     cfg = env_config(env)
+    version = _version(version)
     with user_errors():
         from awsenv.sessions import aws_session
         from inference.deployer import Target, deploy
 
         target = Target.from_config(cfg, env, local=local, serverless=serverless)
-        result = deploy(aws_session(cfg, env, local=local), target, version=int(version) if version else None)
+        result = deploy(aws_session(cfg, env, local=local), target, version=version)
     print(result.line())
 
 
@@ -38,13 +48,18 @@ def deploy(c, env, version=None, local=False, serverless=False):
 def approve(c, env, version, local=False, reject=False):
     """Approve (or --reject) a model package version; approval triggers the auto-deploy."""
     cfg = env_config(env)
+    version = _version(version)
+    if version is None:
+        raise Exit(
+            "error: --version: missing; give the model package version to approve (see `invoke model.list`)", code=1
+        )
     status = "Rejected" if reject else "Approved"
     with user_errors():
         from awsenv.sessions import aws_session
         from inference import registry
 
         sm = aws_session(cfg, env, local=local).client("sagemaker")
-        package = registry.set_approval(sm, cfg.model_package_group(env), int(version), status, "invoke model.approve")
+        package = registry.set_approval(sm, cfg.model_package_group(env), version, status, "invoke model.approve")
         print(f"model package version {package.version} of {package.group} ({env}): {package.status}")
         if local:
             from awsenv.local_events import model_package_state_changed

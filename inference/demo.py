@@ -19,7 +19,7 @@ import signal
 import statistics
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from awsenv.config import ENVIRONMENTS, Config
@@ -46,7 +46,6 @@ class EnvResult:
     endpoint: str = ""
     deploy: str = ""
     latency_ms: float | None = None
-    lines: list[str] = field(default_factory=list)
 
 
 def training_pipeline_hooks() -> PipelineHooks:

@@ -40,6 +40,7 @@ ENV_VARS = {  # Lambda environment variable -> Target field (set by terraform on
     "MAX_INSTANCE_COUNT": "max_instance_count",
     "SERVERLESS": "serverless",
 }
+REQUIRED_ENV_VARS = ("ENV_NAME", "ENDPOINT_NAME", "MODEL_PACKAGE_GROUP", "SAGEMAKER_ROLE_ARN", "DATA_CAPTURE_S3_URI")
 
 
 class NotApproved(UserError):
@@ -81,7 +82,7 @@ class Target:
     @classmethod
     def from_environ(cls, environ: dict[str, str]) -> Target:
         """The Lambda's view: every value from its environment variables (see ENV_VARS)."""
-        required = [key for key in list(ENV_VARS)[:5] if not environ.get(key)]
+        required = [key for key in REQUIRED_ENV_VARS if not environ.get(key)]
         if required:
             raise UserError(f"auto-deploy: environment variables missing: {', '.join(required)}; set them in terraform")
         values: dict[str, Any] = {field: environ[key] for key, field in ENV_VARS.items() if environ.get(key)}
