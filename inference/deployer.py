@@ -170,11 +170,13 @@ def resolve_package(sm, target: Target, version: int | None) -> registry.Package
 
 
 def _wait_in_service(sm, target: Target) -> None:
+    from botocore.exceptions import WaiterError
+
     waiter = sm.get_waiter("endpoint_in_service")
     delay, attempts = (1, 30) if target.local else (30, 120)
     try:
         waiter.wait(EndpointName=target.endpoint_name, WaiterConfig={"Delay": delay, "MaxAttempts": attempts})
-    except Exception as error:  # botocore WaiterError: Failed status or timeout
+    except WaiterError as error:  # Failed status or timeout
         raise DeployError(
             f"endpoint {target.endpoint_name}: not InService ({error}); see its FailureReason in the SageMaker console"
         ) from None
@@ -242,7 +244,8 @@ def deploy(session, target: Target, version: int | None = None) -> DeployResult:
             "the update was rolled back (see the rollback alarms); the previous model is still serving"
         )
     if not target.serverless:
-        rollback_alarms(session.client("cloudwatch"), target)
+        if action == "created":  # an update created/refreshed them before UpdateEndpoint
+            rollback_alarms(session.client("cloudwatch"), target)
         autoscale(session.client("application-autoscaling"), target)
     return DeployResult(action, target.endpoint_name, name, package.version, package.arn, time.monotonic() - started)
 

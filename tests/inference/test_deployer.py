@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from awsenv.sessions import aws_session
-from inference.deployer import NotApproved, Target, deploy, describe_endpoint, serving
+from inference.deployer import DeployError, NotApproved, Target, deploy, describe_endpoint, serving
 from inference.registry import NoSuchPackage
 from tests.inference.conftest import register_package
 
@@ -87,3 +87,22 @@ def test_no_approved_package_or_unknown_version_is_a_clear_error(emulator, tiny_
     with pytest.raises(NoSuchPackage, match=r"version 7 is not in group .* \(versions: 1\)"):
         deploy(session, target, version=7)
     assert describe_endpoint(session.client("sagemaker"), target.endpoint_name) is None
+
+
+def test_an_update_that_did_not_take_effect_is_an_error(emulator, tiny_archive, dev):
+    """As after an automatic rollback: the endpoint is InService, but on the old config."""
+    session, target = dev
+    register_package(emulator, "dev", tiny_archive)
+    first = deploy(session, target)
+    register_package(emulator, "dev", tiny_archive)
+
+    class RolledBack:
+        def client(self, name, **kwargs):
+            client = session.client(name, **kwargs)
+            if name == "sagemaker":
+                client.update_endpoint = lambda **request: {"EndpointArn": "rolled-back"}
+            return client
+
+    with pytest.raises(DeployError, match=f"serves config {first.config}, not .*rolled back"):
+        deploy(RolledBack(), target)
+    assert serving(session.client("sagemaker"), target)["version"] == 1

@@ -86,3 +86,15 @@ def test_unsupported_accept_is_406(tiny_model):
     with pytest.raises(RequestError) as caught:
         transform(tiny_model, b'{"instances": ["a"]}', "application/json", "application/xml")
     assert caught.value.status == 406
+
+
+def test_tasks_are_listed(repo_root):
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "invoke", "--list"], cwd=repo_root, capture_output=True, text=True, timeout=60
+    )
+    names = {line.split()[0] for line in result.stdout.splitlines() if line.startswith("  ")}
+    assert {"demo", "model.deploy", "model.approve", "model.list", "model.batch"} <= names
+    assert {"endpoint.serve", "endpoint.invoke", "endpoint.test"} <= names
