@@ -1,7 +1,7 @@
 """The SageMaker Pipeline (SDK v2): preprocess -> train -> evaluate -> gate -> register | fail.
 
 One definition for AWS and the emulator. `definition(cfg, env, image_tag)` renders it without
-any AWS call (step code is referenced by content-addressed S3 URIs computed here, not
+any AWS call (step code is referenced by content-addressed S3 URIs from `code.py`, not
 uploaded by the SDK), so the JSON is byte-identical across runs. `upload_code` puts the step
 scripts at those URIs; `upsert_pipeline` uploads code and creates/updates the pipeline;
 `start_execution` starts an execution on AWS. Locally, `training_pipeline.local_executor` runs the
@@ -15,72 +15,21 @@ pass only `InputDataUri` and `ModelApprovalStatus`, are gated the same way.
 
 from __future__ import annotations
 
-import gzip
-import hashlib
-import io
 import json
 import logging
-import tarfile
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 from awsenv.config import Config
+from training_pipeline.code import TRAINING_ENTRY_POINT, code_prefix, upload_code
 
-STEPS_DIR = Path(__file__).resolve().parent / "steps"
-PROCESSING_SCRIPTS = ("preprocess.py", "evaluate.py")
-TRAINING_ENTRY_POINT = "train.py"
 INSTANCE_TYPE = "ml.m5.large"
 DEFAULTS = {"AccuracyThreshold": 0.7, "TfidfMaxFeatures": 20000, "TfidfNgramMax": 2, "RegularizationC": 4.0}
 # Approved packages are deployed by the auto-deploy Lambda; prod waits for a person.
 DEFAULT_APPROVAL = {"dev": "Approved", "staging": "Approved", "prod": "PendingManualApproval"}
 ACCURACY_PATH = "multiclass_classification_metrics.accuracy.value"
 CHAMPION_PATH = "champion.accuracy"
-
-
-def sourcedir_tar() -> bytes:
-    """sourcedir.tar.gz of the training entry point, byte-stable (no mtimes, fixed owner)."""
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w") as tar:
-        data = (STEPS_DIR / TRAINING_ENTRY_POINT).read_bytes()
-        info = tarfile.TarInfo(TRAINING_ENTRY_POINT)
-        info.size, info.mode, info.mtime = len(data), 0o644, 0
-        tar.addfile(info, io.BytesIO(data))
-    return gzip.compress(buffer.getvalue(), mtime=0)
-
-
-def code_files() -> dict[str, bytes]:
-    """The step code as uploaded: the processing scripts and the training sourcedir."""
-    files = {name: (STEPS_DIR / name).read_bytes() for name in PROCESSING_SCRIPTS}
-    files["sourcedir.tar.gz"] = sourcedir_tar()
-    return files
-
-
-def code_prefix(cfg: Config, env: str) -> str:
-    """s3://<data bucket>/<pipeline>/code/<sha256 of the code>: changes only when the code does."""
-    digest = hashlib.sha256()
-    for name, data in sorted(code_files().items()):
-        digest.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
-    return f"s3://{cfg.data_bucket(env)}/{cfg.pipeline_name(env)}/code/{digest.hexdigest()[:32]}"
-
-
-def upload_code(cfg: Config, env: str, *, local: bool = False) -> str:
-    """Upload the step code to `code_prefix` (skipping what is there); return the prefix."""
-    from botocore.exceptions import ClientError
-
-    from awsenv.sessions import aws_session
-
-    prefix = code_prefix(cfg, env)
-    bucket, key_prefix = prefix.removeprefix("s3://").split("/", 1)
-    s3 = aws_session(cfg, env, local=local).client("s3")
-    for name, data in code_files().items():
-        key = f"{key_prefix}/{name}"
-        try:
-            s3.head_object(Bucket=bucket, Key=key)
-        except ClientError:
-            s3.put_object(Bucket=bucket, Key=key, Body=data)
-    return prefix
 
 
 def get_pipeline(cfg: Config, env: str, image_tag: str, local: bool = False, session=None):
@@ -290,10 +239,14 @@ def upsert_pipeline(cfg: Config, env: str, image_tag: str, local: bool = False) 
     return response["PipelineArn"]
 
 
-def start_execution(cfg: Config, env: str, parameters: dict | None = None, wait: bool = False) -> dict:
+def start_execution(
+    cfg: Config, env: str, parameters: dict | None = None, wait: bool = False, *, local: bool = False
+) -> dict:
     """Start an execution of the upserted pipeline on AWS; with `wait`, block until it ends.
 
-    A failed execution raises UserError naming the failed step and its reason.
+    A failed execution raises UserError naming the failed step and its reason. (`local` only
+    exercises this SDK path against the emulator, which records but never runs executions;
+    `invoke pipeline.run --local` uses the local executor instead.)
     """
     from awsenv.sessions import disable_sagemaker_telemetry
 
@@ -304,7 +257,7 @@ def start_execution(cfg: Config, env: str, parameters: dict | None = None, wait:
     from awsenv.errors import UserError
     from awsenv.sessions import sagemaker_session
 
-    pipeline = Pipeline(name=cfg.pipeline_name(env), sagemaker_session=sagemaker_session(cfg, env))
+    pipeline = Pipeline(name=cfg.pipeline_name(env), sagemaker_session=sagemaker_session(cfg, env, local=local))
     execution = pipeline.start(parameters=parameters or {})
     if wait:
         try:

@@ -14,7 +14,8 @@ import pytest
 
 from awsenv.config import load_config
 from tests.conftest import TEST_ENVIRON
-from training_pipeline.pipeline import code_files, code_prefix, definition
+from training_pipeline.code import code_files, code_prefix
+from training_pipeline.pipeline import definition
 
 TAG = "0123456789abcdef0123456789abcdef01234567"
 SNAPSHOT = Path(__file__).parent / "snapshots" / "definition-dev.json"

@@ -115,3 +115,39 @@ def test_cli_says_when_the_emulator_is_not_running(repo_root, tmp_path):
     assert result.stderr.strip() == (
         f"error: emulator: not running at http://127.0.0.1:{port}; start it with `invoke emulator.start`"
     )
+
+
+def test_approval_event_reaches_the_auto_deploy_handler_when_it_exists(emulator, monkeypatch):
+    import sys
+    import types
+
+    from awsenv.sessions import aws_session
+    from training_pipeline.local_executor.registry import notify_approved
+
+    sagemaker = aws_session(emulator, "dev", local=True).client("sagemaker")
+    sagemaker.create_model_package_group(ModelPackageGroupName="g")
+    arn = sagemaker.create_model_package(
+        ModelPackageGroupName="g",
+        ModelApprovalStatus="Approved",
+        InferenceSpecification={
+            "Containers": [{"Image": "img", "ModelDataUrl": "s3://b/m.tar.gz"}],
+            "SupportedContentTypes": ["application/json"],
+            "SupportedResponseMIMETypes": ["application/json"],
+        },
+    )["ModelPackageArn"]
+    lines: list[str] = []
+    monkeypatch.setitem(sys.modules, "inference.auto_deploy", None)  # not installed
+    notify_approved(emulator, "dev", arn, lines.append)
+    assert lines == ["  auto-deploy: inference.auto_deploy is not installed in this checkout; event not delivered"]
+
+    received = []
+    fake = types.ModuleType("inference.auto_deploy")
+    fake.handle_event = lambda event, cfg, env, local: received.append((event, env, local)) or "deployed"
+    monkeypatch.setitem(sys.modules, "inference", types.ModuleType("inference"))
+    monkeypatch.setitem(sys.modules, "inference.auto_deploy", fake)
+    notify_approved(emulator, "dev", arn, lines.append)
+    event, env, local = received[0]
+    assert (env, local) == ("dev", True)
+    assert event["detail-type"] == "SageMaker Model Package State Change"
+    assert event["detail"]["ModelApprovalStatus"] == "Approved" and event["resources"] == [arn]
+    assert lines[-1] == "  auto-deploy: deployed"

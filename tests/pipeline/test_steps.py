@@ -6,8 +6,8 @@ import importlib.util
 import json
 import tarfile
 
+from training_pipeline.code import STEPS_DIR
 from training_pipeline.local_executor.containers import _model_tar
-from training_pipeline.pipeline import STEPS_DIR
 
 
 def load(name):

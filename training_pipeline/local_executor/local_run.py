@@ -67,7 +67,8 @@ def run_local(
 ) -> dict:
     """Upload code, ensure the group, upsert and run the pipeline of `env` on the emulator."""
     from awsenv.gitinfo import head_sha
-    from training_pipeline.pipeline import definition, upload_code
+    from training_pipeline.code import upload_code
+    from training_pipeline.pipeline import definition
 
     check_emulator(cfg)
     check_data_bucket(cfg, env)

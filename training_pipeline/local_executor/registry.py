@@ -56,10 +56,16 @@ def notify_approved(cfg: Config, env: str, arn: str, say: Callable[[str], None])
     """Deliver the model-package state-change event (EventBridge -> auto-deploy Lambda, in-process)."""
     try:
         import inference.auto_deploy  # noqa: F401 - probe: the inference area provides it
-    except ModuleNotFoundError:
+    except ModuleNotFoundError as error:
+        if error.name not in ("inference", "inference.auto_deploy"):
+            raise  # the module exists but one of its own imports is missing
         say("  auto-deploy: inference.auto_deploy is not installed in this checkout; event not delivered")
         return
     from awsenv.local_events import model_package_state_changed
 
-    result = model_package_state_changed(cfg, env, arn)
+    try:
+        result = model_package_state_changed(cfg, env, arn)
+    except Exception as error:  # as on AWS: a failing Lambda does not fail the pipeline execution
+        say(f"  auto-deploy: the handler failed ({type(error).__name__}: {error}); the package stays registered")
+        return
     say(f"  auto-deploy: {result}")

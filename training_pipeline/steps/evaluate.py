@@ -93,11 +93,8 @@ def champion(group: str) -> dict:
             MaxResults=1,
         )["ModelPackageSummaryList"]
     except ClientError as error:
-        if "does not exist" in str(error) or error.response["Error"]["Code"] in (
-            "ResourceNotFound",
-            "ValidationException",
-        ):
-            packages = []
+        if "does not exist" in str(error) or error.response["Error"]["Code"] == "ResourceNotFound":
+            packages = []  # no group yet: no champion
         else:
             raise
     if not packages:

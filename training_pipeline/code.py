@@ -1,0 +1,76 @@
+"""The step code as SageMaker gets it, at a content-addressed S3 prefix.
+
+The SDK would upload code itself while building the definition (an AWS call, and a
+definition that depends on it). Instead `code_prefix` names the code by its hash, the
+definition references that URI, and `upload_code` puts the files there before an upsert or
+a local run. Same code -> same prefix -> same definition.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import tarfile
+from pathlib import Path
+
+from awsenv.config import Config
+from awsenv.errors import UserError
+
+STEPS_DIR = Path(__file__).resolve().parent / "steps"
+PROCESSING_SCRIPTS = ("preprocess.py", "evaluate.py")
+TRAINING_ENTRY_POINT = "train.py"
+
+
+def sourcedir_tar() -> bytes:
+    """sourcedir.tar.gz of the training entry point, byte-stable (no mtimes, fixed owner)."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        data = (STEPS_DIR / TRAINING_ENTRY_POINT).read_bytes()
+        info = tarfile.TarInfo(TRAINING_ENTRY_POINT)
+        info.size, info.mode, info.mtime = len(data), 0o644, 0
+        tar.addfile(info, io.BytesIO(data))
+    return gzip.compress(buffer.getvalue(), mtime=0)
+
+
+def code_files() -> dict[str, bytes]:
+    """The step code as uploaded: the processing scripts and the training sourcedir."""
+    files = {name: (STEPS_DIR / name).read_bytes() for name in PROCESSING_SCRIPTS}
+    files["sourcedir.tar.gz"] = sourcedir_tar()
+    return files
+
+
+def code_prefix(cfg: Config, env: str) -> str:
+    """s3://<data bucket>/<pipeline>/code/<sha256 of the code>: changes only when the code does."""
+    digest = hashlib.sha256()
+    for name, data in sorted(code_files().items()):
+        digest.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
+    return f"s3://{cfg.data_bucket(env)}/{cfg.pipeline_name(env)}/code/{digest.hexdigest()[:32]}"
+
+
+def upload_code(cfg: Config, env: str, *, local: bool = False) -> str:
+    """Upload the step code to `code_prefix` (skipping what is there); return the prefix."""
+    from botocore.exceptions import ClientError
+
+    from awsenv.sessions import aws_session
+
+    prefix = code_prefix(cfg, env)
+    bucket, key_prefix = prefix.removeprefix("s3://").split("/", 1)
+    s3 = aws_session(cfg, env, local=local).client("s3")
+    for name, data in code_files().items():
+        key = f"{key_prefix}/{name}"
+        try:
+            s3.head_object(Bucket=bucket, Key=key)
+            continue
+        except ClientError:
+            pass
+        try:
+            s3.put_object(Bucket=bucket, Key=key, Body=data)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "NoSuchBucket":
+                raise
+            fix = f"invoke data.upload --env={env} --local" if local else f"invoke deploy --env={env}"
+            raise UserError(
+                f"s3: bucket '{bucket}' does not exist in the {env} account; create it first (`{fix}`)"
+            ) from None
+    return prefix
