@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from invoke import Collection, task
 
-from commands import checks, data, emulator, images, pipeline, release
+from commands import checks, data, emulator, endpoint, images, model, pipeline, release
 from commands.common import DRY_RUN_HELP, ENV_HELP, config, env_config, user_errors
 
 
@@ -58,6 +58,21 @@ def deploy(c, env, dry_run=False):
         terraform.run_steps(c, terraform.deploy_steps(cfg, env), dry_run=dry_run)
 
 
-ns = Collection(backend, operations, workspaces, deploy)
-for module in (checks, data, emulator, images, pipeline, release):
+@task
+def demo(c):
+    """dev -> staging -> prod on the local emulator: data, pipeline, approval, auto-deploy, predictions."""
+    cfg = config()
+    from invoke import Exit
+
+    from inference import demo as demo_module
+
+    with user_errors():
+        try:
+            demo_module.run(cfg)
+        except KeyboardInterrupt:
+            raise Exit("demo: interrupted; stopped everything it had started", code=130) from None
+
+
+ns = Collection(backend, operations, workspaces, deploy, demo)
+for module in (checks, data, emulator, pipeline, model, endpoint, images, release):
     ns.add_collection(Collection.from_module(module))

@@ -56,14 +56,37 @@ def _emulator_session_class():
 
 
 @cache
+def _shared_loader():
+    """One botocore data loader for every emulator session: service models are parsed once per
+    process, not once per session (sessions are rebuilt after each emulator reset)."""
+    from botocore.loaders import create_loader
+
+    return create_loader()
+
+
+def _botocore_session():
+    import botocore.session
+
+    session = botocore.session.get_session()
+    session.register_component("data_loader", _shared_loader())
+    return session
+
+
+@cache
 def _emulator_session(endpoint_url: str, region: str, account_id: str) -> boto3.Session:
     session_class = _emulator_session_class()
-    root = session_class(aws_access_key_id=EMULATOR_KEY, aws_secret_access_key=EMULATOR_KEY, region_name=region)
+    root = session_class(
+        botocore_session=_botocore_session(),
+        aws_access_key_id=EMULATOR_KEY,
+        aws_secret_access_key=EMULATOR_KEY,
+        region_name=region,
+    )
     root.endpoint_url = endpoint_url
     creds = root.client("sts").assume_role(
         RoleArn=f"arn:aws:iam::{account_id}:role/emulator-admin", RoleSessionName="aws-promote-code"
     )["Credentials"]
     session = session_class(
+        botocore_session=_botocore_session(),
         aws_access_key_id=creds["AccessKeyId"],
         aws_secret_access_key=creds["SecretAccessKey"],
         aws_session_token=creds["SessionToken"],
@@ -88,6 +111,14 @@ def aws_session(cfg: Config, account: str, *, local: bool = False, endpoint_url:
     if cfg.ci:
         return boto3.Session(region_name=cfg.region)
     return boto3.Session(profile_name=cfg.profiles[account], region_name=cfg.region)
+
+
+def ambient_session(region: str | None = None) -> boto3.Session:
+    """boto3 session with the runtime's own credentials and region, for code that runs inside AWS
+    without a `.env` (the auto-deploy Lambda: its execution role, its AWS_REGION)."""
+    import boto3
+
+    return boto3.Session(region_name=region or os.environ.get("AWS_REGION"))
 
 
 def disable_sagemaker_telemetry() -> None:

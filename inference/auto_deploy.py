@@ -1,0 +1,87 @@
+"""Auto-deploy: the Lambda behind the EventBridge rule "SageMaker Model Package State Change".
+
+    handler(event, context)                   on AWS (function `<project>-auto-deploy`)
+    handle_event(event, cfg=, env=, local=)   in-process, from `awsenv.local_events` (emulator)
+
+Both call `process(event, session, target)`:
+- events of another model package group (or another detail-type) -> ignored;
+- Approved  -> deploy that version (nothing happens if it is already serving);
+- Rejected of the version the endpoint serves -> redeploy the newest other Approved version
+  (if there is none, the endpoint keeps serving and the result says so);
+- anything else (Rejected of a version not serving, PendingManualApproval) -> ignored.
+Every decision is one log line; the return value is a small dict describing the action.
+
+On AWS the Lambda has no `.env`: its settings come from environment variables that terraform
+sets (see `inference.deployer.ENV_VARS`): ENV_NAME, ENDPOINT_NAME, MODEL_PACKAGE_GROUP,
+SAGEMAKER_ROLE_ARN, DATA_CAPTURE_S3_URI (required), INSTANCE_TYPE, INSTANCE_COUNT,
+MAX_INSTANCE_COUNT, SERVERLESS (optional); AWS_REGION is set by Lambda itself.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+from inference import registry
+from inference.deployer import NotApproved, Target, deploy, serving
+
+log = logging.getLogger("inference.auto_deploy")
+DETAIL_TYPE = "SageMaker Model Package State Change"
+
+
+def _ignored(reason: str, **extra: Any) -> dict[str, Any]:
+    log.info("auto-deploy: ignored: %s", reason)
+    return {"action": "ignored", "reason": reason, **extra}
+
+
+def process(event: dict[str, Any], session, target: Target) -> dict[str, Any]:
+    """Decide and act on one model-package state-change event; see module docstring."""
+    detail = event.get("detail") or {}
+    if event.get("detail-type") != DETAIL_TYPE:
+        return _ignored(f"detail-type '{event.get('detail-type')}' is not '{DETAIL_TYPE}'")
+    group = detail.get("ModelPackageGroupName")
+    if group != target.model_package_group:
+        return _ignored(f"model package group '{group}' is not this project's '{target.model_package_group}'")
+    status = detail.get("ModelApprovalStatus")
+    version = detail.get("ModelPackageVersion")
+    arn = detail.get("ModelPackageArn")
+    if status == "Approved":
+        try:
+            result = deploy(session, target, version=int(version))
+        except NotApproved:  # a stale event: the version was rejected again since
+            return _ignored(f"version {version} is no longer Approved", version=version)
+        log.info("auto-deploy: %s", result.line())
+        return {"action": "deployed" if result.action != "unchanged" else "unchanged", "version": result.version,
+                "endpoint": result.endpoint, "config": result.config}  # fmt: skip
+    if status == "Rejected":
+        sm = session.client("sagemaker")
+        current = serving(sm, target)
+        if current is None or current["package_arn"] != arn:
+            return _ignored(
+                f"version {version} was rejected but is not serving on {target.endpoint_name}", version=version
+            )
+        previous = registry.latest_approved(sm, target.model_package_group, exclude_arn=arn)
+        if previous is None:
+            log.warning("auto-deploy: version %s rejected while serving; no other Approved version: kept", version)
+            return {"action": "kept", "reason": "no other Approved version to roll back to", "version": version}
+        result = deploy(session, target, version=previous.version)
+        log.info("auto-deploy: version %s rejected; rolled back: %s", version, result.line())
+        return {"action": "rolled-back", "rejected": version, "version": result.version,
+                "endpoint": result.endpoint, "config": result.config}  # fmt: skip
+    return _ignored(f"status '{status}' of version {version} needs no deployment", version=version)
+
+
+def handle_event(event: dict[str, Any], *, cfg, env: str, local: bool) -> dict[str, Any]:
+    """Run the handler in-process with the project's configuration (local mode, tests)."""
+    from awsenv.sessions import aws_session
+
+    return process(event, aws_session(cfg, env, local=local), Target.from_config(cfg, env, local=local))
+
+
+def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    """AWS Lambda entry point: settings from the function's environment variables."""
+    from awsenv.sessions import ambient_session
+
+    logging.getLogger().setLevel(logging.INFO)
+    return process(event, ambient_session(), Target.from_environ(dict(os.environ)))

@@ -1,0 +1,31 @@
+"""The demo's flow with stand-in pipeline hooks (the real ones are the training pipeline's)."""
+
+from __future__ import annotations
+
+from awsenv.sessions import aws_session
+from inference import demo
+from tests.inference.conftest import register_package
+
+
+def tiny_hooks(archive):
+    def upload(cfg, env, say):
+        return f"s3://{cfg.data_bucket(env)}/datasets/current/"
+
+    def train(cfg, env, input_uri, approval, say):
+        return register_package(cfg, env, archive, status=approval, accuracy=0.8)["ModelPackageArn"]
+
+    return demo.PipelineHooks(upload, train)
+
+
+def test_demo_deploys_serves_and_schedules_in_every_env(emulator, tiny_archive):
+    lines = []
+    results = demo.run(emulator, tiny_hooks(tiny_archive), say=lines.append)
+    assert [(r.env, r.version, r.deploy) for r in results] == [(e, 1, "deployed") for e in ("dev", "staging", "prod")]
+    assert all(r.accuracy == 0.8 and r.latency_ms is not None for r in results)
+    text = "\n".join(lines)
+    assert "Cardiology" in text and "summary" in text and "already running" in text
+    schedule = (
+        aws_session(emulator, "prod", local=True).client("scheduler").get_schedule(Name="promote-test-retraining")
+    )
+    parameters = schedule["Target"]["SageMakerPipelineParameters"]["PipelineParameterList"]
+    assert {p["Name"] for p in parameters} == {"InputDataUri", "ModelApprovalStatus"}
