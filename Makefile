@@ -7,7 +7,7 @@ INVOKE := .venv/bin/invoke
 ENV ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help bootstrap test lint security check demo deploy lock
+.PHONY: help bootstrap test lint security check demo deploy lock tf-fmt tf-validate
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -31,6 +31,12 @@ demo: $(INVOKE) ## dev -> staging -> prod on the local emulator, end to end
 
 deploy: $(INVOKE) ## deploy an environment: make deploy ENV=dev|staging|prod
 	@$(INVOKE) deploy --env="$(ENV)"
+
+tf-fmt: $(INVOKE) ## terraform fmt -check -recursive (needs terraform >= 1.10; CI)
+	@$(INVOKE) checks.tf-fmt
+
+tf-validate: $(INVOKE) ## terraform init -backend=false + validate per root (needs terraform; CI)
+	@$(INVOKE) checks.tf-validate
 
 lock: $(INVOKE) ## re-resolve requirements/*.lock from requirements/requirements.in
 	@$(INVOKE) checks.lock

@@ -20,13 +20,11 @@ import re
 import shlex
 import shutil
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from awsenv import terraform_vars
 from awsenv.config import ENVIRONMENTS, REPO_ROOT, Config, check_env
 from awsenv.errors import UserError
 
-TERRAFORM_DIR = REPO_ROOT / "terraform"
 MIN_VERSION = (1, 10)
 STATE_KEYS = {"operations": "operations/terraform.tfstate", "main": "main/terraform.tfstate"}
 EMULATOR_KEY = "testing"  # moto accepts any credentials; they never leave 127.0.0.1
@@ -51,7 +49,7 @@ class Step:
 
 
 def _chdir(root: str) -> str:
-    return f"-chdir={(TERRAFORM_DIR / root).relative_to(REPO_ROOT)}"
+    return f"-chdir=terraform/{root}"
 
 
 def _emulator_env(cfg: Config) -> dict[str, str]:
@@ -98,8 +96,7 @@ def _apply(cfg: Config, root: str, variables: dict, var_file: str, *, local: boo
         args.append("-var=use_emulator=true")
     if cfg.ci:
         args += ["-input=false", "-auto-approve"]
-    root_dir = (TERRAFORM_DIR / root).relative_to(REPO_ROOT)
-    files = {str(root_dir / var_file): terraform_vars.render_json(variables)}
+    files = {f"terraform/{root}/{var_file}": terraform_vars.render_json(variables)}
     return Step(tuple(args), env=_emulator_env(cfg) if local else {}, files=files, interactive=not cfg.ci)
 
 
@@ -216,7 +213,3 @@ def ensure_workspaces(c, cfg: Config, *, local: bool = False, dry_run: bool = Fa
     if not dry_run and not steps:
         print("workspaces: dev, staging and prod already exist; nothing to create", flush=True)
     return [step.args[-1] for step in steps]
-
-
-def terraform_root(name: str) -> Path:
-    return TERRAFORM_DIR / name

@@ -78,14 +78,34 @@ def syntax_errors(files: list[str], repo: Path = REPO_ROOT) -> list[str]:
     return [f"{item['file']}: {item['error']}" for item in json.loads(result.stdout)]
 
 
+def fmt_problems(repo: Path = REPO_ROOT) -> list[str] | None:
+    """Files `terraform fmt -check` would rewrite; None when terraform is not installed."""
+    import shutil
+
+    if shutil.which("terraform") is None:
+        return None
+    result = subprocess.run(
+        ["terraform", "fmt", "-check", "-recursive", "-list=true", "terraform"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return [f"terraform/{line}" if not line.startswith("terraform/") else line for line in result.stdout.split()]
+
+
 def cmd_syntax(_args) -> int:
     start = time.monotonic()
     files = hcl_files()
     errors = syntax_errors(files)
     for line in errors:
         print(f"syntax: {line}")
-    print(f"terraform syntax: {len(files)} files, {len(errors)} errors ({time.monotonic() - start:.1f} s)")
-    return 1 if errors else 0
+    unformatted = fmt_problems()
+    for path in unformatted or []:
+        print(f"fmt: {path}: not formatted; run `terraform fmt -recursive terraform`")
+    fmt_note = "terraform fmt not run (no terraform on PATH)" if unformatted is None else "terraform fmt checked"
+    print(f"terraform syntax: {len(files)} files, {len(errors)} errors; {fmt_note} ({time.monotonic() - start:.1f} s)")
+    return 1 if errors or unformatted else 0
 
 
 # ---- checkov --------------------------------------------------------------------------------

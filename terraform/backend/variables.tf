@@ -14,7 +14,7 @@ variable "region" {
 
   validation {
     condition     = can(regex("^[a-z]{2,4}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]{1,2}$", var.region))
-    error_message = "Use an AWS region code such as eu-west-1."
+    error_message = "Use an AWS region code (AWS_REGION in .env)."
   }
 }
 
