@@ -73,8 +73,9 @@ def _init(cfg: Config, root: str, *, local: bool) -> Step:
             "key": STATE_KEYS[root],
             "region": cfg.region,
             "use_lockfile": "true",
-            "encrypt": "true",
         }
+        # No `encrypt=true`: it would force SSE-S3 on the state object; without it the
+        # bucket's default encryption applies (SSE-KMS with the state bucket's rotating key).
         if _use_profiles(cfg, local):
             config["profile"] = cfg.profiles["operations"]
         if local:

@@ -72,6 +72,8 @@ module "state_bucket" {
   bucket                             = var.state_bucket_name
   kms_key_arn                        = module.state_key.key_arn
   noncurrent_version_expiration_days = 90
-  newer_noncurrent_versions          = 20
   policy_json                        = data.aws_iam_policy_document.state_access.json
+
+  # The emulator speaks plain HTTP; on AWS every request must use TLS.
+  deny_insecure_transport = !var.use_emulator
 }

@@ -37,6 +37,9 @@ module "data_bucket" {
   bucket                             = var.data_bucket_name
   kms_key_arn                        = module.key.key_arn
   noncurrent_version_expiration_days = 180
+
+  # The emulator speaks plain HTTP; on AWS every request must use TLS.
+  deny_insecure_transport = !var.use_emulator
 }
 
 module "model_registry" {

@@ -75,6 +75,9 @@ module "release_bucket" {
   bucket      = var.release_bucket_name
   kms_key_arn = module.artifacts_key.key_arn
   policy_json = data.aws_iam_policy_document.release_read.json
+
+  # The emulator speaks plain HTTP; on AWS every request must use TLS.
+  deny_insecure_transport = !var.use_emulator
 }
 
 ################################################################################

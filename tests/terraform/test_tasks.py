@@ -23,7 +23,6 @@ def backend_config(key, profile=True):
         f"-backend-config=key={key}",
         "-backend-config=region=eu-west-1",
         "-backend-config=use_lockfile=true",
-        "-backend-config=encrypt=true",
     ]
     return " ".join(config + (["-backend-config=profile=operations"] if profile else []))
 

@@ -87,24 +87,28 @@ data "aws_iam_policy_document" "this" {
 
   source_policy_documents = var.policy_json == null ? [] : [var.policy_json]
 
-  statement {
-    sid     = "DenyInsecureTransport"
-    effect  = "Deny"
-    actions = ["s3:*"]
-    resources = [
-      aws_s3_bucket.this[0].arn,
-      "${aws_s3_bucket.this[0].arn}/*",
-    ]
+  dynamic "statement" {
+    for_each = var.deny_insecure_transport ? [1] : []
 
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
+    content {
+      sid     = "DenyInsecureTransport"
+      effect  = "Deny"
+      actions = ["s3:*"]
+      resources = [
+        aws_s3_bucket.this[0].arn,
+        "${aws_s3_bucket.this[0].arn}/*",
+      ]
 
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
+      principals {
+        type        = "*"
+        identifiers = ["*"]
+      }
+
+      condition {
+        test     = "Bool"
+        variable = "aws:SecureTransport"
+        values   = ["false"]
+      }
     }
   }
 }

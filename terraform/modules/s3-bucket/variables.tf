@@ -36,15 +36,21 @@ variable "noncurrent_version_expiration_days" {
 }
 
 variable "newer_noncurrent_versions" {
-  description = "Number of newest noncurrent versions kept regardless of age."
+  description = "Number of newest noncurrent versions kept regardless of age (null: expire by age only)."
   type        = number
-  default     = 10
+  default     = null
 }
 
 variable "policy_json" {
   description = "Additional bucket policy statements (JSON from an aws_iam_policy_document); merged with the TLS-only statement."
   type        = string
   default     = null
+}
+
+variable "deny_insecure_transport" {
+  description = "Deny every request not made over TLS. Only the local emulator (plain HTTP) turns this off."
+  type        = bool
+  default     = true
 }
 
 variable "force_destroy" {
