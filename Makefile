@@ -10,7 +10,7 @@ ENV ?=
 .PHONY: help bootstrap test lint security check demo deploy lock tf-fmt tf-validate
 
 help: ## list the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 bootstrap: ## create .venv, the checkov env, the HCL parser and .env (idempotent)
 	@$(PYTHON) scripts/bootstrap.py

@@ -201,6 +201,7 @@ def ensure_workspaces(c, cfg: Config, *, local: bool = False, dry_run: bool = Fa
     probe = list_workspaces_step(cfg, local=local)
     if dry_run:
         print(_prefix(probe) + probe.command, flush=True)
+        print("# then, for each of dev, staging, prod missing from that list:", flush=True)
         existing: set[str] = set()
     else:
         result = c.run(probe.command, env=probe.env, hide=True, warn=True)

@@ -139,6 +139,18 @@ data "aws_iam_policy_document" "ci_environment" {
   }
 
   statement {
+    sid       = "SageMakerServiceLinkedRole"
+    actions   = ["iam:CreateServiceLinkedRole"]
+    resources = ["arn:aws:iam::${var.account_ids[each.key]}:role/aws-service-role/sagemaker.amazonaws.com/*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "iam:AWSServiceName"
+      values   = ["sagemaker.amazonaws.com"]
+    }
+  }
+
+  statement {
     sid       = "NeverTouchTheCiRole"
     effect    = "Deny"
     actions   = ["iam:*"]
@@ -283,7 +295,9 @@ data "aws_iam_policy_document" "ci_environment" {
       "lambda:DeleteFunctionConcurrency",
       "lambda:GetFunction",
       "lambda:GetFunctionCodeSigningConfig",
+      "lambda:GetFunctionConcurrency",
       "lambda:GetFunctionConfiguration",
+      "lambda:GetFunctionRecursionConfig",
       "lambda:GetPolicy",
       "lambda:GetRuntimeManagementConfig",
       "lambda:ListTags",
@@ -319,6 +333,7 @@ data "aws_iam_policy_document" "ci_environment" {
       "sqs:CreateQueue",
       "sqs:DeleteQueue",
       "sqs:GetQueueAttributes",
+      "sqs:GetQueueUrl",
       "sqs:ListQueueTags",
       "sqs:SetQueueAttributes",
       "sqs:TagQueue",
@@ -411,6 +426,8 @@ data "aws_iam_policy_document" "ci_environment" {
       "ec2:DescribeSecurityGroupRules",
       "ec2:DescribeSecurityGroups",
       "ec2:DescribeSubnets",
+      "ec2:DescribeTags",
+      "ec2:DescribeVpcEndpointServices",
       "ec2:DescribeVpcEndpoints",
       "ec2:DescribeVpcs",
       "ecr:GetAuthorizationToken",

@@ -72,6 +72,16 @@ def test_schedule_passes_the_contract_parameter_names(repo_root):
     assert SCHEDULE_PARAMETERS <= PIPELINE_PARAMETERS
 
 
+def test_schedule_parameters_exist_in_the_pipeline_code(repo_root):
+    """After the training-pipeline area is merged, its code must define the scheduled names."""
+    pipeline_dir = repo_root / "training_pipeline"
+    if not pipeline_dir.is_dir():
+        pytest.skip("training_pipeline/ is not in this checkout yet")
+    code = "\n".join(path.read_text() for path in pipeline_dir.rglob("*.py"))
+    for name in SCHEDULE_PARAMETERS:
+        assert f'"{name}"' in code or f"'{name}'" in code, f"pipeline parameter {name} not found in training_pipeline/"
+
+
 def test_event_rule_matches_only_this_group_and_decisions(repo_root):
     text = (repo_root / "terraform" / "modules" / "auto-deploy-lambda" / "main.tf").read_text()
     assert "ModelPackageGroupName = [var.model_package_group_name]" in text
