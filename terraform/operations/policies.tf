@@ -208,6 +208,25 @@ data "aws_iam_policy_document" "ci_environment" {
     }
   }
 
+  # SageMaker (Studio volumes), Lambda (environment) and CloudWatch Logs use the key through grants.
+  statement {
+    sid       = "GrantsForAwsServices"
+    actions   = ["kms:CreateGrant"]
+    resources = ["arn:aws:kms:${var.region}:${var.account_ids[each.key]}:key/*"]
+
+    condition {
+      test     = "Bool"
+      variable = "kms:GrantIsForAWSResource"
+      values   = ["true"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/Project"
+      values   = [var.project]
+    }
+  }
+
   statement {
     sid     = "ProjectAliases"
     actions = ["kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias"]
