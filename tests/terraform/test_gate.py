@@ -7,6 +7,8 @@ import shutil
 
 import pytest
 
+from awsenv.terraform_vars import render_hcl
+
 pytestmark = pytest.mark.skipif(shutil.which("node") is None, reason="node is needed for the HCL parser")
 
 
@@ -23,7 +25,11 @@ def test_the_tree_parses_and_a_broken_file_is_named(gate, repo_root, tmp_path):
     assert any(f.startswith("terraform/modules/") for f in files)
     broken = tmp_path / "broken.tf"
     broken.write_text('variable "x" {\n  type = \n}\n')
-    errors = gate.syntax_errors([*files, str(broken)], repo_root)
+    var_files = []
+    for root in gate.ROOTS:  # the HCL var files checkov is given must parse too
+        var_files.append(tmp_path / f"{root}.tfvars")
+        var_files[-1].write_text(render_hcl(gate.example_variables(root)))
+    errors = gate.syntax_errors([*files, *map(str, var_files), str(broken)], repo_root)
     assert len(errors) == 1
     assert errors[0].startswith(f"{broken}: ") and "Invalid expression" in errors[0]
 

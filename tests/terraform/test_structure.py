@@ -99,6 +99,7 @@ def test_no_hard_coded_region_account_bucket_or_latest(tf):
         assert not re.search(r"(?<!\d)\d{12}(?!\d)", text), f"{path}: hard-coded account id"
         assert not re.search(r'\bbucket\s*=\s*"[a-z0-9.-]+"', text), f"{path}: hard-coded bucket name"
         assert ":latest" not in text, f"{path}: ':latest' image"
+        assert not re.search(r'"repo:[^$"]', text), f"{path}: hard-coded GitHub repository in an OIDC subject"
         code = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
         assert not re.search(r"\bvpc\s*=\s*true", code), f"{path}: aws_eip vpc = true is gone in provider v6"
 
