@@ -8,7 +8,7 @@ ENV ?=
 REF ?= HEAD
 
 .DEFAULT_GOAL := help
-.PHONY: help bootstrap test lint security check demo deploy lock images manifest manifest-check promote smoke retrain
+.PHONY: help bootstrap test lint security check demo deploy lock images manifest manifest-check promote smoke retrain tf-fmt tf-validate
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -50,6 +50,12 @@ smoke: $(INVOKE) ## smoke-test an environment's endpoint: make smoke ENV=staging
 
 retrain: $(INVOKE) ## start the training pipeline in an environment: make retrain ENV=prod
 	@$(INVOKE) pipeline.run --env="$(ENV)"
+
+tf-fmt: $(INVOKE) ## terraform fmt -check -recursive (needs terraform >= 1.10; CI)
+	@$(INVOKE) checks.tf-fmt
+
+tf-validate: $(INVOKE) ## terraform init -backend=false + validate per root (needs terraform; CI)
+	@$(INVOKE) checks.tf-validate
 
 lock: $(INVOKE) ## re-resolve requirements/*.lock from requirements/requirements.in
 	@$(INVOKE) checks.lock

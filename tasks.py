@@ -17,45 +17,56 @@ from invoke import Collection, task
 from commands import checks, data, emulator, endpoint, images, model, pipeline, release
 from commands.common import DRY_RUN_HELP, ENV_HELP, config, env_config, user_errors
 
+TERRAFORM_LOCAL_HELP = "point terraform at the local emulator (AWS_ENDPOINT_URL; best effort, see terraform/README.md)"
 
-@task(help={"dry_run": DRY_RUN_HELP})
-def backend(c, dry_run=False):
+
+@task(help={"dry_run": DRY_RUN_HELP, "local": TERRAFORM_LOCAL_HELP})
+def backend(c, dry_run=False, local=False):
     """3.1 Create the Terraform state bucket in the operations account (terraform/backend)."""
     cfg = config()
     from awsenv import terraform
 
     with user_errors():
-        terraform.run_steps(c, terraform.backend_steps(cfg), dry_run=dry_run)
+        terraform.run_steps(c, terraform.backend_steps(cfg, local=local), dry_run=dry_run)
 
 
-@task(help={"dry_run": DRY_RUN_HELP})
-def operations(c, dry_run=False):
+@task(help={"dry_run": DRY_RUN_HELP, "local": TERRAFORM_LOCAL_HELP})
+def operations(c, dry_run=False, local=False):
     """3.2 Create ECR repositories and GitHub OIDC CI roles (terraform/operations)."""
     cfg = config()
     from awsenv import terraform
 
     with user_errors():
-        terraform.run_steps(c, terraform.operations_steps(cfg), dry_run=dry_run)
+        terraform.run_steps(c, terraform.operations_steps(cfg, local=local), dry_run=dry_run)
 
 
-@task(help={"dry_run": DRY_RUN_HELP})
-def workspaces(c, dry_run=False):
-    """3.3 Create the Terraform workspaces dev, staging and prod (idempotent)."""
+@task(help={"dry_run": DRY_RUN_HELP, "local": TERRAFORM_LOCAL_HELP})
+def workspaces(c, dry_run=False, local=False):
+    """3.3 Create the Terraform workspaces dev, staging and prod (only those missing)."""
     cfg = config()
     from awsenv import terraform
 
     with user_errors():
-        terraform.run_steps(c, terraform.workspace_steps(c, cfg, dry_run=dry_run), dry_run=dry_run)
+        terraform.ensure_workspaces(c, cfg, local=local, dry_run=dry_run)
 
 
-@task(help={"env": ENV_HELP, "dry_run": DRY_RUN_HELP})
-def deploy(c, env, dry_run=False):
+@task(
+    help={
+        "env": ENV_HELP,
+        "dry_run": DRY_RUN_HELP,
+        "local": TERRAFORM_LOCAL_HELP,
+        "image_tag": "commit SHA of the images to deploy (default: the checkout's HEAD)",
+    }
+)
+def deploy(c, env, dry_run=False, local=False, image_tag=""):
     """3.4 Deploy an environment: terraform apply of terraform/main in the env's workspace."""
     cfg = env_config(env)
     from awsenv import terraform
+    from awsenv.gitinfo import head_sha
 
     with user_errors():
-        terraform.run_steps(c, terraform.deploy_steps(cfg, env), dry_run=dry_run)
+        steps = terraform.deploy_steps(cfg, env, image_tag or head_sha(), local=local)
+        terraform.run_steps(c, steps, dry_run=dry_run)
 
 
 @task

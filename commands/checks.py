@@ -55,6 +55,42 @@ def security(c):
             c.run(command)
 
 
+TERRAFORM_ROOTS = ("backend", "operations", "main")
+
+
+def terraform_validate_commands() -> list[str]:
+    """Offline validation of each root: no backend, no credentials (needs terraform >= 1.10)."""
+    commands = []
+    for root in TERRAFORM_ROOTS:
+        commands.append(f"terraform -chdir=terraform/{root} init -backend=false -input=false")
+        commands.append(f"terraform -chdir=terraform/{root} validate")
+    return commands
+
+
+def _terraform(c, commands: list[str]) -> None:
+    from awsenv import terraform
+    from commands.common import user_errors
+
+    with user_errors():
+        terraform.check_terraform(c)
+    with c.cd(str(REPO_ROOT)):
+        for command in commands:
+            print(f"+ {command}", flush=True)
+            c.run(command)
+
+
+@task
+def tf_fmt(c):
+    """terraform fmt -check -recursive over terraform/ (needs terraform; run in CI)."""
+    _terraform(c, ["terraform fmt -check -recursive -diff terraform"])
+
+
+@task
+def tf_validate(c):
+    """terraform init -backend=false + validate for each root (needs terraform; run in CI)."""
+    _terraform(c, terraform_validate_commands())
+
+
 @task(help={"k": "only tests matching this pytest -k expression", "args": "extra pytest arguments"})
 def test(c, k="", args=""):
     """Run the test suite (pytest, against an in-process emulator; no AWS account needed)."""

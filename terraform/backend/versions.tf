@@ -1,0 +1,35 @@
+terraform {
+  # S3 native state locking (use_lockfile) needs Terraform 1.10.
+  required_version = ">= 1.10"
+
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = "~> 6.0"
+    }
+  }
+
+  # The backend root keeps its own (small) state locally: it creates the bucket every other
+  # root stores its state in. Keep terraform/backend/terraform.tfstate safe (it is git-ignored).
+}
+
+provider "aws" {
+  region                      = var.region
+  profile                     = var.enable_profile ? var.profiles["operations"] : null
+  allowed_account_ids         = [var.account_ids.operations]
+  skip_credentials_validation = var.use_emulator
+  skip_metadata_api_check     = var.use_emulator
+  s3_use_path_style           = var.use_emulator
+
+  dynamic "assume_role" {
+    for_each = var.use_emulator ? [var.account_ids.operations] : []
+
+    content {
+      role_arn = "arn:aws:iam::${assume_role.value}:role/emulator-admin"
+    }
+  }
+
+  default_tags {
+    tags = merge(var.tags, { Project = var.project, Account = "operations", ManagedBy = "terraform" })
+  }
+}

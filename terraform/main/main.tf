@@ -1,0 +1,130 @@
+################################################################################
+# One environment (dev, staging or prod) in its own account; one workspace each
+################################################################################
+
+check "workspace_matches_environment" {
+  assert {
+    condition     = terraform.workspace == var.environment
+    error_message = "The selected workspace differs from var.environment; run `invoke deploy --env=<env>`, which selects the matching workspace."
+  }
+}
+
+data "aws_region" "current" {}
+
+locals {
+  name         = "${var.project}-${var.environment}"
+  ops_account  = var.account_ids.operations
+  ecr_registry = "${local.ops_account}.dkr.ecr.${data.aws_region.current.region}.amazonaws.com"
+  ecr_arns     = [for repo in values(var.ecr_repositories) : "arn:aws:ecr:${data.aws_region.current.region}:${local.ops_account}:repository/${repo}"]
+}
+
+module "key" {
+  source = "../modules/kms-key"
+
+  alias                 = local.name
+  description           = "Data, logs and queues of ${local.name}"
+  allow_cloudwatch_logs = true
+  service_principals    = ["events.amazonaws.com", "scheduler.amazonaws.com"]
+}
+
+################################################################################
+# Data and models
+################################################################################
+
+module "data_bucket" {
+  source = "../modules/s3-bucket"
+
+  bucket                             = var.data_bucket_name
+  kms_key_arn                        = module.key.key_arn
+  noncurrent_version_expiration_days = 180
+
+  # The emulator speaks plain HTTP; on AWS every request must use TLS.
+  deny_insecure_transport = !var.use_emulator
+}
+
+module "model_registry" {
+  source = "../modules/model-package-group"
+
+  name = var.model_package_group_name
+}
+
+module "sagemaker_role" {
+  source = "../modules/sagemaker-execution-role"
+
+  name                     = var.sagemaker_role_name
+  bucket_arn               = module.data_bucket.bucket_arn
+  kms_key_arn              = module.key.key_arn
+  ecr_repository_arns      = local.ecr_arns
+  model_package_group_name = module.model_registry.name
+}
+
+################################################################################
+# Network and Studio
+################################################################################
+
+module "vpc" {
+  source = "../modules/vpc"
+
+  name                        = local.name
+  cidr_block                  = var.vpc_cidr_block
+  enable_nat_gateway          = var.enable_nat_gateway
+  interface_endpoint_services = ["ecr.api", "ecr.dkr", "logs", "sagemaker.api", "sagemaker.runtime", "sts"]
+  kms_key_arn                 = module.key.key_arn
+}
+
+module "studio" {
+  source = "../modules/sagemaker-domain"
+
+  name               = local.name
+  vpc_id             = module.vpc.vpc_id
+  vpc_cidr_block     = module.vpc.vpc_cidr_block
+  subnet_ids         = module.vpc.private_subnet_ids
+  s3_prefix_list_id  = module.vpc.s3_prefix_list_id
+  execution_role_arn = module.sagemaker_role.arn
+  kms_key_arn        = module.key.key_arn
+}
+
+################################################################################
+# Auto-deploy on approval, and the retraining schedule
+################################################################################
+
+module "auto_deploy" {
+  source = "../modules/auto-deploy-lambda"
+
+  function_name                = var.lambda_function_name
+  image_uri                    = "${local.ecr_registry}/${var.ecr_repositories["lambda"]}:${var.image_tag}"
+  model_package_group_name     = module.model_registry.name
+  endpoint_name                = var.endpoint_name
+  sagemaker_execution_role_arn = module.sagemaker_role.arn
+  vpc_id                       = module.vpc.vpc_id
+  vpc_cidr_block               = module.vpc.vpc_cidr_block
+  subnet_ids                   = module.vpc.private_subnet_ids
+  kms_key_arn                  = module.key.key_arn
+
+  # The handler loads the project configuration (awsenv.config) from these variables.
+  environment_variables = {
+    PROJECT_NAME          = var.project
+    GITHUB_REPO           = var.github_repository
+    OPERATIONS_ACCOUNT_ID = var.account_ids.operations
+    DEV_ACCOUNT_ID        = var.account_ids.dev
+    STAGING_ACCOUNT_ID    = var.account_ids.staging
+    PROD_ACCOUNT_ID       = var.account_ids.prod
+    PROMOTE_ENVIRONMENT   = var.environment
+  }
+}
+
+module "retraining" {
+  source = "../modules/retraining-schedule"
+
+  name                = "${local.name}-retraining"
+  enabled             = var.retraining_schedule_enabled
+  pipeline_name       = var.pipeline_name
+  schedule_expression = var.retraining_schedule_expression
+  kms_key_arn         = module.key.key_arn
+
+  # Names of the pipeline's parameters (cross-area contract).
+  pipeline_parameters = {
+    InputDataUri        = var.retraining_input_data_uri
+    ModelApprovalStatus = var.retraining_model_approval_status
+  }
+}

@@ -1,0 +1,168 @@
+variable "project" {
+  description = "Project name, the prefix of every resource name (PROJECT_NAME in .env)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,22}[a-z0-9]$", var.project))
+    error_message = "Use 3-24 lowercase letters, digits or '-', starting with a letter."
+  }
+}
+
+variable "region" {
+  description = "AWS region of every account (AWS_REGION in .env)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z]{2,4}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]{1,2}$", var.region))
+    error_message = "Use an AWS region code (AWS_REGION in .env)."
+  }
+}
+
+variable "account_ids" {
+  description = "Account ids of the four accounts (*_ACCOUNT_ID in .env)."
+  type = object({
+    operations = string
+    dev        = string
+    staging    = string
+    prod       = string
+  })
+
+  validation {
+    condition     = alltrue([for id in values(var.account_ids) : can(regex("^[0-9]{12}$", id))])
+    error_message = "Account ids are 12 digits."
+  }
+}
+
+variable "environment" {
+  description = "Environment deployed by this workspace: dev, staging or prod (the workspace has the same name)."
+  type        = string
+
+  validation {
+    condition     = contains(["dev", "staging", "prod"], var.environment)
+    error_message = "environment must be dev, staging or prod."
+  }
+}
+
+variable "github_repository" {
+  description = "GitHub repository (owner/name), passed to the auto-deploy Lambda's configuration."
+  type        = string
+}
+
+variable "image_tag" {
+  description = "Commit SHA the images were built from and tagged with (never `latest`)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[0-9a-f]{40}$", var.image_tag))
+    error_message = "image_tag must be a full 40-character commit SHA."
+  }
+}
+
+variable "ecr_repositories" {
+  description = "ECR repository names (operations account) by image: training, inference, lambda."
+  type        = map(string)
+
+  validation {
+    condition     = length(setsubtract(["training", "inference", "lambda"], keys(var.ecr_repositories))) == 0
+    error_message = "Name a repository for each of training, inference and lambda."
+  }
+}
+
+variable "data_bucket_name" {
+  description = "Data and artifact bucket of the environment (Config.data_bucket(env))."
+  type        = string
+}
+
+variable "model_package_group_name" {
+  description = "Model package group of the environment (Config.model_package_group(env))."
+  type        = string
+}
+
+variable "pipeline_name" {
+  description = "SageMaker pipeline of the environment (Config.pipeline_name(env)); upserted by the pipeline task."
+  type        = string
+}
+
+variable "endpoint_name" {
+  description = "Endpoint the auto-deploy Lambda manages (Config.endpoint_name(env))."
+  type        = string
+}
+
+variable "sagemaker_role_name" {
+  description = "Name of the SageMaker execution role (Config.sagemaker_role_arn(env))."
+  type        = string
+}
+
+variable "lambda_function_name" {
+  description = "Name of the auto-deploy Lambda function (`<project>-auto-deploy`)."
+  type        = string
+}
+
+variable "retraining_schedule_enabled" {
+  description = "Whether the weekly retraining schedule fires (true in prod only)."
+  type        = bool
+  default     = false
+}
+
+variable "retraining_schedule_expression" {
+  description = "When the retraining runs (EventBridge Scheduler expression)."
+  type        = string
+  default     = "cron(0 3 ? * MON *)"
+}
+
+variable "retraining_input_data_uri" {
+  description = "Pipeline parameter InputDataUri of scheduled runs: the S3 prefix holding train/ test/ validation/."
+  type        = string
+
+  validation {
+    condition     = startswith(var.retraining_input_data_uri, "s3://") && endswith(var.retraining_input_data_uri, "/")
+    error_message = "Use an s3:// prefix ending with '/'."
+  }
+}
+
+variable "retraining_model_approval_status" {
+  description = "Pipeline parameter ModelApprovalStatus of scheduled runs (Approved deploys automatically once the evaluation gate passes)."
+  type        = string
+  default     = "Approved"
+
+  validation {
+    condition     = contains(["Approved", "PendingManualApproval"], var.retraining_model_approval_status)
+    error_message = "Use Approved or PendingManualApproval."
+  }
+}
+
+variable "vpc_cidr_block" {
+  description = "CIDR block of the environment's VPC."
+  type        = string
+  default     = "10.20.0.0/16"
+}
+
+variable "enable_nat_gateway" {
+  description = "Give the private subnets internet egress through a NAT gateway (off: VPC endpoints only)."
+  type        = bool
+  default     = false
+}
+
+variable "enable_profile" {
+  description = "Use the environment's named AWS profile (on a laptop); false in CI, where GitHub OIDC credentials are ambient."
+  type        = bool
+  default     = false
+}
+
+variable "profiles" {
+  description = "Named AWS profiles of the accounts (AWS_PROFILE_* in .env), used when enable_profile is true."
+  type        = map(string)
+  default     = {}
+}
+
+variable "use_emulator" {
+  description = "Point the provider at the local emulator (AWS_ENDPOINT_URL): skip credential checks, path-style S3, assume a role into the account. Best effort."
+  type        = bool
+  default     = false
+}
+
+variable "tags" {
+  description = "Extra tags for every resource."
+  type        = map(string)
+  default     = {}
+}

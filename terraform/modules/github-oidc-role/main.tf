@@ -1,0 +1,48 @@
+################################################################################
+# IAM role assumed by GitHub Actions (OIDC), limited to exact sub claims
+################################################################################
+
+data "aws_iam_policy_document" "assume" {
+  count = var.create ? 1 : 0
+
+  statement {
+    sid     = "GitHubActions"
+    actions = ["sts:AssumeRoleWithWebIdentity"]
+
+    principals {
+      type        = "Federated"
+      identifiers = [var.oidc_provider_arn]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "${var.oidc_provider_url}:aud"
+      values   = ["sts.amazonaws.com"]
+    }
+
+    # StringEquals, not StringLike: each allowed workflow context is spelled out.
+    condition {
+      test     = "StringEquals"
+      variable = "${var.oidc_provider_url}:sub"
+      values   = var.subjects
+    }
+  }
+}
+
+resource "aws_iam_role" "this" {
+  count = var.create ? 1 : 0
+
+  name                 = var.name
+  description          = var.description
+  assume_role_policy   = data.aws_iam_policy_document.assume[0].json
+  max_session_duration = var.max_session_duration
+  tags                 = var.tags
+}
+
+resource "aws_iam_role_policy" "this" {
+  count = var.create ? 1 : 0
+
+  name   = "${var.name}-permissions"
+  role   = aws_iam_role.this[0].id
+  policy = var.policy_json
+}

@@ -1,0 +1,64 @@
+variable "create" {
+  description = "Whether to create the role."
+  type        = bool
+  default     = true
+}
+
+variable "name" {
+  description = "Name of the role."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-zA-Z0-9+=,.@_-]{1,64}$", var.name))
+    error_message = "IAM role names are 1-64 characters of letters, digits and +=,.@_-."
+  }
+}
+
+variable "description" {
+  description = "Description of the role."
+  type        = string
+  default     = "Assumed by GitHub Actions through OIDC"
+}
+
+variable "oidc_provider_arn" {
+  description = "ARN of the GitHub OIDC provider in this account."
+  type        = string
+}
+
+variable "oidc_provider_url" {
+  description = "Issuer host of the provider, e.g. `token.actions.githubusercontent.com`."
+  type        = string
+  default     = "token.actions.githubusercontent.com"
+}
+
+variable "subjects" {
+  description = "Exact `sub` claims allowed to assume the role, e.g. `repo:org/name:ref:refs/heads/main` or `repo:org/name:environment:prod`. Wildcards are refused."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.subjects) > 0 && alltrue([for s in var.subjects : can(regex("^repo:[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+:(ref:refs/(heads|tags)/[A-Za-z0-9_./-]+|environment:[A-Za-z0-9_.-]+)$", s))])
+    error_message = "Each subject must be an exact GitHub sub claim (repo:OWNER/NAME:ref:refs/heads/BRANCH, :ref:refs/tags/TAG or :environment:NAME); '*' is not allowed."
+  }
+}
+
+variable "policy_json" {
+  description = "The role's permissions: JSON of an aws_iam_policy_document, attached as an inline policy."
+  type        = string
+}
+
+variable "max_session_duration" {
+  description = "Maximum session duration in seconds (1-12 hours)."
+  type        = number
+  default     = 3600
+
+  validation {
+    condition     = var.max_session_duration >= 3600 && var.max_session_duration <= 43200
+    error_message = "Use 3600 to 43200 seconds."
+  }
+}
+
+variable "tags" {
+  description = "Tags for the role."
+  type        = map(string)
+  default     = {}
+}
