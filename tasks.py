@@ -55,18 +55,17 @@ def workspaces(c, dry_run=False, local=False):
         "env": ENV_HELP,
         "dry_run": DRY_RUN_HELP,
         "local": TERRAFORM_LOCAL_HELP,
-        "image_tag": "commit SHA of the images to deploy (default: the checkout's HEAD)",
+        "image_tag": "commit SHA to deploy; its release manifest must exist (default: the checkout's HEAD)",
     }
 )
 def deploy(c, env, dry_run=False, local=False, image_tag=""):
-    """3.4 Deploy an environment: terraform apply of terraform/main in the env's workspace."""
+    """3.4 Deploy an environment: check the commit was built, terraform apply of terraform/main in
+    the env's workspace, then upsert the training pipeline pinned to the commit's images."""
     cfg = env_config(env)
-    from awsenv import terraform
-    from awsenv.gitinfo import head_sha
+    from release.deploy import deploy_environment
 
     with user_errors():
-        steps = terraform.deploy_steps(cfg, env, image_tag or head_sha(), local=local)
-        terraform.run_steps(c, steps, dry_run=dry_run)
+        deploy_environment(c, cfg, env, image_tag=image_tag, local=local, dry_run=dry_run)
 
 
 @task

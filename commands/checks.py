@@ -93,10 +93,10 @@ def tf_validate(c):
 
 @task(help={"k": "only tests matching this pytest -k expression", "args": "extra pytest arguments"})
 def test(c, k="", args=""):
-    """Run the test suite (pytest, against an in-process emulator; no AWS account needed)."""
+    """Run the test suite on 2 workers (pytest-xdist; an in-process emulator each; no AWS account needed)."""
     selector = f" -k '{k}'" if k else ""
     with c.cd(str(REPO_ROOT)):
-        c.run(f"{VENV_BIN}/python -m pytest{selector} {args}".rstrip(), pty=False)
+        c.run(f"{VENV_BIN}/python -m pytest -n 2{selector} {args}".rstrip(), pty=False)
 
 
 @task

@@ -23,10 +23,9 @@ def build(c, push=False, image="", local=False, dry_run=False):
     """Build the images tagged with the commit SHA (`docker build`); --push pushes them to the operations ECR."""
     from awsenv.gitinfo import head_sha
     from release import images
-    from release.manifest import aws_errors
 
     cfg = config()
-    with user_errors(), aws_errors(cfg, local):
+    with user_errors():
         names = images.select(image)
         commit = head_sha()
         if local:

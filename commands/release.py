@@ -16,7 +16,7 @@ def manifest(c, ref="HEAD", local=False):
     from release import manifest as releases
 
     cfg = config()
-    with user_errors(), releases.aws_errors(cfg, local):
+    with user_errors():
         commit = head_sha(ref=ref)
         built = releases.build_manifest(cfg, commit, local=local)
         state = releases.write_manifest(cfg, built, local=local)
@@ -36,7 +36,7 @@ def show(c, ref="HEAD", local=False):
     from release import manifest as releases
 
     cfg = config()
-    with user_errors(), releases.aws_errors(cfg, local):
+    with user_errors():
         found = releases.require_manifest(cfg, head_sha(ref=ref), local=local)
     print(found.to_json(), end="")
 
@@ -53,10 +53,9 @@ def show(c, ref="HEAD", local=False):
 def promote(c, env, ref="HEAD", local=False, remote="origin", dry_run=False):
     """Promote a built commit: `git tag -f ENV SHA` + `git push -f REMOTE ENV` (starts deploy.yml)."""
     from release import promote as promotion
-    from release.manifest import aws_errors
 
     cfg = config()
-    with user_errors(), aws_errors(cfg, local):
+    with user_errors():
         planned = promotion.plan(cfg, env, ref or "HEAD", remote=remote, local=local)
         if dry_run:
             for command in planned.commands:

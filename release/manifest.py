@@ -21,8 +21,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -152,28 +150,6 @@ def _operations(cfg: Config, local: bool):
     from awsenv.sessions import aws_session
 
     return aws_session(cfg, "operations", local=local)
-
-
-@contextmanager
-def aws_errors(cfg: Config, local: bool) -> Iterator[None]:
-    """Missing credentials or an unreachable endpoint become one-line UserErrors."""
-    from botocore.exceptions import EndpointConnectionError, NoCredentialsError, ProfileNotFound
-
-    try:
-        yield
-    except ProfileNotFound as error:
-        raise UserError(
-            f"aws: {error}; add it to ~/.aws/config or set AWS_PROFILE_OPERATIONS in .env to the operations account's profile"
-        ) from None
-    except NoCredentialsError:
-        raise UserError(
-            "aws: no credentials for the operations account; log in to its profile (or, in CI, assume the role first)"
-        ) from None
-    except EndpointConnectionError as error:
-        where = (
-            "the emulator; start it with `invoke emulator.start`" if local else "AWS; check the network and AWS_REGION"
-        )
-        raise UserError(f"aws: cannot reach {error.kwargs.get('endpoint_url', 'the endpoint')} ({where})") from None
 
 
 def image_digests(cfg: Config, commit: str, *, local: bool = False, session=None) -> dict[str, dict[str, str]]:

@@ -69,6 +69,20 @@ def fake():
 
 
 @pytest.fixture
+def built(monkeypatch):
+    """The commit counts as built by CI, and the pipeline upsert is recorded, not performed
+    (tests/test_deploy.py runs both for real against the emulator)."""
+    upserts = []
+    monkeypatch.setattr("release.manifest.require_manifest", lambda cfg, commit, **_: None)
+    monkeypatch.setattr("release.manifest.check_pipeline_definition", lambda *_: None)
+    monkeypatch.setattr("training_pipeline.pipeline.definition", lambda *_: "{}")
+    monkeypatch.setattr(
+        "training_pipeline.pipeline.upsert_pipeline", lambda cfg, env, tag, local: upserts.append((env, tag))
+    )
+    return upserts
+
+
+@pytest.fixture
 def ctx(fake):
     c = MockContext(run=True)
     c.run.side_effect = fake
@@ -113,7 +127,7 @@ def test_workspaces_creates_the_missing_ones_then_nothing(project, ctx, fake):
     assert probe.kwargs["hide"] is True and probe.kwargs["warn"] is True
 
 
-def test_deploy_selects_the_workspace_and_applies_with_profile(project, ctx, fake, monkeypatch):
+def test_deploy_selects_the_workspace_and_applies_with_profile(project, ctx, fake, built, monkeypatch):
     monkeypatch.setattr("awsenv.gitinfo.head_sha", lambda *a, **k: SHA)
     tasks.deploy(ctx, env="staging")
     assert fake.commands == [
@@ -125,6 +139,7 @@ def test_deploy_selects_the_workspace_and_applies_with_profile(project, ctx, fak
     variables = json.loads((project / "terraform/main/environment/staging.tfvars.json").read_text())
     assert variables["environment"] == "staging" and variables["image_tag"] == SHA
     assert variables["account_ids"]["staging"] == TEST_ACCOUNTS["STAGING_ACCOUNT_ID"]
+    assert built == [("staging", SHA)]
 
 
 def test_deploy_in_ci_dry_run_prints_commands_without_profile(project, ctx, fake, monkeypatch, capsys):
@@ -141,7 +156,7 @@ def test_deploy_in_ci_dry_run_prints_commands_without_profile(project, ctx, fake
     assert "profile" not in "\n".join(lines)
 
 
-def test_deploy_local_points_terraform_at_the_emulator(project, ctx, fake):
+def test_deploy_local_points_terraform_at_the_emulator(project, ctx, fake, built):
     tasks.deploy(ctx, env="dev", local=True, image_tag=SHA)
     init_call = next(call for call in ctx.run.call_args_list if " init " in call.args[0])
     assert init_call.kwargs["env"]["AWS_ENDPOINT_URL"].startswith("http://127.0.0.1:")
