@@ -151,13 +151,12 @@ def _validate_sdk_config_once() -> None:
     sagemaker.utils.validate_sagemaker_config = validate_once
 
 
-def sagemaker_session(cfg: Config, env: str, *, local: bool = False, endpoint_url: str | None = None):
-    """SageMaker SDK `PipelineSession` for `env` with explicit default bucket (no STS lookups)."""
+def _pipeline_session(cfg: Config, env: str, boto_session):
+    """PipelineSession over `boto_session` with explicit default bucket and role (no STS lookups)."""
     disable_sagemaker_telemetry()
     _validate_sdk_config_once()
     from sagemaker.workflow.pipeline_context import PipelineSession
 
-    boto_session = aws_session(cfg, env, local=local, endpoint_url=endpoint_url)
     session = PipelineSession(
         boto_session=boto_session,
         sagemaker_client=boto_session.client("sagemaker"),
@@ -165,6 +164,11 @@ def sagemaker_session(cfg: Config, env: str, *, local: bool = False, endpoint_ur
     )
     session.execution_role_arn = cfg.sagemaker_role_arn(env)
     return session
+
+
+def sagemaker_session(cfg: Config, env: str, *, local: bool = False, endpoint_url: str | None = None):
+    """SageMaker SDK `PipelineSession` for `env` with explicit default bucket (no STS lookups)."""
+    return _pipeline_session(cfg, env, aws_session(cfg, env, local=local, endpoint_url=endpoint_url))
 
 
 OFFLINE_ENDPOINT = "http://127.0.0.1:9"  # the discard port: a stray call fails at once, locally
@@ -178,18 +182,8 @@ def offline_sagemaker_session(cfg: Config, env: str):
     dummy credentials and points every client at a closed loopback port, so
     `invoke pipeline.definition` works without a profile or a running emulator.
     """
-    disable_sagemaker_telemetry()
-    _validate_sdk_config_once()
-    from sagemaker.workflow.pipeline_context import PipelineSession
-
     boto_session = _emulator_session_class()(
         aws_access_key_id=OFFLINE_KEY, aws_secret_access_key=OFFLINE_KEY, region_name=cfg.region
     )
     boto_session.endpoint_url = OFFLINE_ENDPOINT
-    session = PipelineSession(
-        boto_session=boto_session,
-        sagemaker_client=boto_session.client("sagemaker"),
-        default_bucket=cfg.data_bucket(env),
-    )
-    session.execution_role_arn = cfg.sagemaker_role_arn(env)
-    return session
+    return _pipeline_session(cfg, env, boto_session)
