@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 from awsenv import terraform_vars
 from awsenv.config import ENVIRONMENTS, REPO_ROOT, Config, check_env
 from awsenv.errors import UserError
+from awsenv.sessions import EMULATOR_KEY
 
 MIN_VERSION = (1, 10)
 STATE_KEYS = {"operations": "operations/terraform.tfstate", "main": "main/terraform.tfstate"}
-EMULATOR_KEY = "testing"  # moto accepts any credentials; they never leave 127.0.0.1
 INSTALL_HINT = (
     "terraform >= 1.10 is required (S3 native state locking); install it from "
     "https://developer.hashicorp.com/terraform/install or with tfenv/asdf, then retry"
