@@ -151,10 +151,24 @@ def _validate_sdk_config_once() -> None:
     sagemaker.utils.validate_sagemaker_config = validate_once
 
 
+def _import_sdk_keeping_root_logging() -> None:
+    """`sagemaker.experiments._metrics`, imported while a pipeline is built, calls
+    `logging.basicConfig(level=INFO)`, which would print every library's INFO lines. Import it
+    here, once, and put the root logger back as it was."""
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
+    import sagemaker.experiments._metrics  # noqa: F401
+
+    root.setLevel(level)
+    for handler in [h for h in root.handlers if h not in handlers]:
+        root.removeHandler(handler)
+
+
 def _pipeline_session(cfg: Config, env: str, boto_session):
     """PipelineSession over `boto_session` with explicit default bucket and role (no STS lookups)."""
     disable_sagemaker_telemetry()
     _validate_sdk_config_once()
+    _import_sdk_keeping_root_logging()
     from sagemaker.workflow.pipeline_context import PipelineSession
 
     session = PipelineSession(

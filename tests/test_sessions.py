@@ -89,3 +89,18 @@ def test_sagemaker_session_has_explicit_bucket_role_and_no_telemetry(emulator):
     from sagemaker.utils import resolve_value_from_config
 
     assert resolve_value_from_config(config_path=TELEMETRY_OPT_OUT_PATH, sagemaker_session=session) is True
+
+
+def test_building_a_pipeline_leaves_root_logging_alone(repo_root):
+    import subprocess
+    import sys
+
+    probe = (
+        "import logging; from awsenv.config import load_config; from training_pipeline.pipeline import definition; "
+        "from tests.conftest import TEST_ENVIRON; "
+        "definition(load_config(env_file=None, environ=TEST_ENVIRON), 'dev', 'a' * 40); "
+        "root = logging.getLogger(); print(root.level, len(root.handlers))"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], cwd=repo_root, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["30", "0"]  # WARNING, no handler: the SDK's basicConfig(INFO) was undone
