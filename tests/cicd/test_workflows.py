@@ -127,8 +127,12 @@ def test_each_rule_catches_its_violation(broken_copy, makefile, name, path, valu
 
 def test_build_pushes_images_then_the_manifest_from_main_only(workflows):
     build = rules.load(workflows / "build.yml")
-    assert build["on"] == {"push": {"branches": ["main"]}}
+    # only after `ci` passed for a push to main, on exactly the commit `ci` checked
+    assert build["on"] == {"workflow_run": {"workflows": ["ci"], "types": ["completed"], "branches": ["main"]}}
     (job,) = build["jobs"].values()
+    assert "github.event.workflow_run.conclusion == 'success'" in job["if"]
+    checkout = next(step for step in job["steps"] if step.get("uses", "").startswith("actions/checkout@"))
+    assert checkout["with"]["ref"] == "${{ github.event.workflow_run.head_sha }}"
     sequence = [step.get("run") or step["uses"].split("@")[0] for step in job["steps"]]
     assert sequence[-3:] == ["aws-actions/configure-aws-credentials", "make images", "make manifest"]
     oidc = next(step for step in job["steps"] if step.get("uses", "").startswith(rules.OIDC_ACTION))
