@@ -54,13 +54,6 @@ def register(sagemaker, step_name: str, args: dict) -> dict:
 
 def notify_approved(cfg: Config, env: str, arn: str, say: Callable[[str], None]) -> None:
     """Deliver the model-package state-change event (EventBridge -> auto-deploy Lambda, in-process)."""
-    try:
-        import inference.auto_deploy  # noqa: F401 - probe: the inference area provides it
-    except ModuleNotFoundError as error:
-        if error.name not in ("inference", "inference.auto_deploy"):
-            raise  # the module exists but one of its own imports is missing
-        say("  auto-deploy: inference.auto_deploy is not installed in this checkout; event not delivered")
-        return
     from awsenv.local_events import model_package_state_changed
 
     try:
