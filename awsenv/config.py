@@ -85,6 +85,14 @@ class Config:
     def data_bucket(self, env: str) -> str:
         return f"{self.project}-{check_env(env)}-{self.accounts[env]}"
 
+    def dataset_uri(self, env: str, name: str = "current") -> str:
+        """S3 prefix of an uploaded dataset; `current` is the pipeline's default `InputDataUri`."""
+        return f"s3://{self.data_bucket(env)}/datasets/{name}/"
+
+    def auto_deploy_function_name(self) -> str:
+        """The auto-deploy Lambda (same name in every env account)."""
+        return f"{self.project}-auto-deploy"
+
     def model_package_group(self, env: str) -> str:
         check_env(env)
         return f"{self.project}-models"

@@ -50,11 +50,8 @@ class EnvResult:
 
 def training_pipeline_hooks() -> PipelineHooks:
     """The training pipeline's own entry points: data upload and the local executor."""
-    try:
-        from training_pipeline.local_executor import run_local
-        from training_pipeline.upload import upload as upload_dataset
-    except ImportError as error:
-        raise UserError(f"demo: the training pipeline is not available ({error}); merge branch `pipeline`") from None
+    from training_pipeline.local_executor import run_local
+    from training_pipeline.upload import upload as upload_dataset
 
     def upload(cfg: Config, env: str, say: Callable[[str], None]) -> str:
         return upload_dataset(cfg, env, local=True, progress=lambda line: None)["dataset_uri"]
@@ -177,7 +174,7 @@ def register_schedule(cfg: Config, env: str = "prod") -> str:
             "RoleArn": f"arn:aws:iam::{account}:role/{cfg.project}-scheduler",
             "SageMakerPipelineParameters": {
                 "PipelineParameterList": [
-                    {"Name": "InputDataUri", "Value": f"s3://{cfg.data_bucket(env)}/datasets/current/"},
+                    {"Name": "InputDataUri", "Value": cfg.dataset_uri(env)},
                     {"Name": "ModelApprovalStatus", "Value": "PendingManualApproval"},
                 ]
             },

@@ -63,7 +63,7 @@ def get_pipeline(cfg: Config, env: str, image_tag: str, local: bool = False, ses
     code = code_prefix(cfg, env)
     training_image = cfg.image_uri("training", image_tag)
 
-    input_data = ParameterString("InputDataUri", default_value=f"s3://{bucket}/datasets/current/")
+    input_data = ParameterString("InputDataUri", default_value=cfg.dataset_uri(env))
     threshold = ParameterFloat("AccuracyThreshold", default_value=DEFAULTS["AccuracyThreshold"])
     approval = ParameterString("ModelApprovalStatus", default_value=DEFAULT_APPROVAL[env])
     max_features = ParameterInteger("TfidfMaxFeatures", default_value=DEFAULTS["TfidfMaxFeatures"])

@@ -1,6 +1,6 @@
 """`invoke data.upload`: validate + split a CSV and upload it to the env's data bucket.
 
-Layout (the cross-area contract):
+Layout (what the pipeline, the retraining schedule and the demo read):
 
     s3://<data bucket>/datasets/<content-hash>/{train,test,validation}/data.csv + manifest.json
     s3://<data bucket>/datasets/current/...      (a copy; the bucket is versioned)
@@ -23,11 +23,6 @@ from training_pipeline.dataset import LABEL_COLUMN, SAMPLE_CSV, TEXT_COLUMN, pre
 
 DATASETS_PREFIX = "datasets"
 CURRENT = "current"
-
-
-def dataset_uri(cfg: Config, env: str, name: str = CURRENT) -> str:
-    """S3 prefix of a dataset (`current` by default): the pipeline's `InputDataUri`."""
-    return f"s3://{cfg.data_bucket(env)}/{DATASETS_PREFIX}/{name}/"
 
 
 def ensure_bucket(s3, cfg: Config, env: str, *, local: bool) -> str:
@@ -99,7 +94,7 @@ def upload(
     else:
         targets.append(digest)
     if _current_hash(s3, bucket) == digest:
-        progress(f"data: {dataset_uri(cfg, env)} already holds {digest}")
+        progress(f"data: {cfg.dataset_uri(env)} already holds {digest}")
     else:
         targets.append(CURRENT)
     # manifest.json last: it marks a complete upload
@@ -112,8 +107,8 @@ def upload(
         s3.put_object(Bucket=bucket, Key=s3_key, Body=body)
     return {
         "content_hash": digest,
-        "dataset_uri": dataset_uri(cfg, env, digest),
-        "current_uri": dataset_uri(cfg, env),
+        "dataset_uri": cfg.dataset_uri(env, digest),
+        "current_uri": cfg.dataset_uri(env),
         "rows": manifest["rows"],
         "classes": manifest["classes"],
         "uploaded": len(uploads),

@@ -122,7 +122,7 @@ module "retraining" {
   schedule_expression = var.retraining_schedule_expression
   kms_key_arn         = module.key.key_arn
 
-  # Names of the pipeline's parameters (cross-area contract).
+  # Names of parameters of the training pipeline (training_pipeline/pipeline.py; a test checks).
   pipeline_parameters = {
     InputDataUri        = var.retraining_input_data_uri
     ModelApprovalStatus = var.retraining_model_approval_status

@@ -2,8 +2,8 @@
 
 `train_tiny_model(dir)` fits TF-IDF + LogisticRegression on a few synthetic texts and writes
 model.tar.gz (model.joblib + metadata.json) as the training pipeline does; `register_package`
-uploads it to an env's data bucket in the emulator and registers a model package per the
-BRIEF contract (inference image, ModelDataUrl, evaluation.json as model quality statistics).
+uploads it to an env's data bucket in the emulator and registers a model package as the
+pipeline does (inference image, ModelDataUrl, evaluation.json as model quality statistics).
 """
 
 from __future__ import annotations

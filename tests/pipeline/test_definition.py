@@ -1,4 +1,4 @@
-"""The pipeline definition: snapshot, byte-identical rebuilds, and the cross-area contract.
+"""The pipeline definition: snapshot, byte-identical rebuilds, and the names other parts rely on.
 
 Refresh the snapshot after an intended change: UPDATE_SNAPSHOTS=1 .venv/bin/python -m pytest tests/pipeline
 """

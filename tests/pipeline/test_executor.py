@@ -153,4 +153,7 @@ def test_approval_event_reaches_the_auto_deploy_handler_and_its_failure_is_not_f
 
     fake.handle_event = failing
     notify_approved(emulator, "dev", arn, lines.append)  # as on AWS: the execution still succeeds
-    assert lines[-1] == "  auto-deploy: the handler failed (RuntimeError: endpoint quota reached); the package stays registered"
+    assert (
+        lines[-1]
+        == "  auto-deploy: the handler failed (RuntimeError: endpoint quota reached); the package stays registered"
+    )
