@@ -101,15 +101,14 @@ module "auto_deploy" {
   subnet_ids                   = module.vpc.private_subnet_ids
   kms_key_arn                  = module.key.key_arn
 
-  # The handler loads the project configuration (awsenv.config) from these variables.
+  # Exactly what the handler reads (inference.deployer.ENV_VARS, Target.from_environ);
+  # tests/terraform/test_lambda_environment.py keeps the two in agreement.
   environment_variables = {
-    PROJECT_NAME          = var.project
-    GITHUB_REPO           = var.github_repository
-    OPERATIONS_ACCOUNT_ID = var.account_ids.operations
-    DEV_ACCOUNT_ID        = var.account_ids.dev
-    STAGING_ACCOUNT_ID    = var.account_ids.staging
-    PROD_ACCOUNT_ID       = var.account_ids.prod
-    PROMOTE_ENVIRONMENT   = var.environment
+    ENV_NAME            = var.environment
+    ENDPOINT_NAME       = var.endpoint_name
+    MODEL_PACKAGE_GROUP = module.model_registry.name
+    SAGEMAKER_ROLE_ARN  = module.sagemaker_role.arn
+    DATA_CAPTURE_S3_URI = var.data_capture_s3_uri
   }
 }
 
