@@ -58,7 +58,7 @@ module "sagemaker_role" {
   bucket_read_prefixes     = ["datasets/", "${var.pipeline_name}/code/", "models/", "pipeline-runs/"]
   bucket_write_prefixes    = ["models/", "pipeline-runs/", "data-capture/"]
   kms_key_arn              = module.key.key_arn
-  ecr_repository_arns      = [for image in ["training", "inference"] : local.ecr_arns[image]]
+  ecr_repository_arns      = [local.ecr_arns["training"], local.ecr_arns["inference"]]
   model_package_group_name = module.model_registry.name
 }
 

@@ -40,14 +40,14 @@ data "aws_iam_policy_document" "this" {
   statement {
     sid       = "ReadDataPrefixes"
     actions   = ["s3:GetObject"]
-    resources = [for prefix in var.bucket_read_prefixes : "${var.bucket_arn}/${prefix}*"]
+    resources = formatlist("${var.bucket_arn}/%s*", var.bucket_read_prefixes)
   }
 
   # Outputs: step outputs, model artifacts, the endpoint's data capture.
   statement {
     sid       = "WriteDataPrefixes"
     actions   = ["s3:AbortMultipartUpload", "s3:PutObject"]
-    resources = [for prefix in var.bucket_write_prefixes : "${var.bucket_arn}/${prefix}*"]
+    resources = formatlist("${var.bucket_arn}/%s*", var.bucket_write_prefixes)
   }
 
   statement {
