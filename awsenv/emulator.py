@@ -135,6 +135,8 @@ def start(cfg: Config, state_dir: Path = STATE_DIR, timeout: float = START_TIMEO
         )
     state_dir.mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if k != "MOTO_ACCOUNT_ID"}
+    # AWS managed policies exist in every account (terraform/main attaches one to the Lambda role).
+    env["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
     with _log_file(state_dir).open("ab") as log:
         process = subprocess.Popen(  # noqa: S603 - our own module, fixed arguments
             [sys.executable, "-m", "awsenv.emulator", "serve", "--port", str(cfg.emulator_port)],

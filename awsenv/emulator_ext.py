@@ -75,3 +75,42 @@ def sagemaker_update_endpoint() -> None:
 
     SageMakerModelBackend.update_endpoint = update_endpoint
     SageMakerResponse.update_endpoint = update_endpoint_response
+
+
+@extension
+def sagemaker_create_domain_id() -> None:
+    """SageMaker CreateDomain answers with DomainId (moto 5.2 returns only DomainArn and Url).
+
+    AWS returns `DomainId` (e.g. `d-...`), and the Terraform AWS provider uses it as the
+    domain's id, so `invoke deploy --local` could not create the Studio domain without it.
+    The id is the last segment of the domain's ARN, as on AWS.
+    """
+    from moto.sagemaker.models import SageMakerModelBackend
+
+    original = SageMakerModelBackend.create_domain
+
+    def create_domain(self, *args, **kwargs):
+        response = original(self, *args, **kwargs)
+        return {**response, "DomainId": response["DomainArn"].rsplit("/", 1)[1]}
+
+    SageMakerModelBackend.create_domain = create_domain
+
+
+@extension
+def iam_managed_policies_in_the_aws_partition_only() -> None:
+    """AWS managed policies (MOTO_IAM_LOAD_MANAGED_POLICIES, set by `invoke emulator.start`)
+    are loaded only into the `aws` partition's IAM backends.
+
+    moto builds an IAM backend per account AND per partition (aws, aws-cn, aws-us-gov, ...),
+    and each copy of the ~1,600 policies costs ~0.1 s: 30 copies made every emulator start or
+    reset take ~4 s. The project's ARNs are `arn:aws:...` (the `aws` partition), so the other
+    partitions never need them: this keeps start and reset under a second.
+    """
+    from moto.iam.models import IAMBackend
+
+    original = IAMBackend._init_aws_policies
+
+    def init_aws_policies(self):
+        return original(self) if self.partition == "aws" else []
+
+    IAMBackend._init_aws_policies = init_aws_policies

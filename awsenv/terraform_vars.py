@@ -37,9 +37,9 @@ def lambda_function_name(cfg: Config) -> str:
     return f"{cfg.project}-auto-deploy"
 
 
-def release_bucket(cfg: Config) -> str:
-    """Bucket of the release manifests in the operations account (`<project>-releases-<ops id>`)."""
-    return f"{cfg.project}-releases-{cfg.accounts['operations']}"
+def data_capture_s3_uri(cfg: Config, env: str) -> str:
+    """DATA_CAPTURE_S3_URI of the auto-deploy Lambda (the same as `inference.deployer.Target.from_config`)."""
+    return f"s3://{cfg.data_bucket(env)}/data-capture/{cfg.endpoint_name(env)}"
 
 
 def input_data_uri(cfg: Config, env: str) -> str:
@@ -67,7 +67,7 @@ def operations_variables(cfg: Config) -> dict[str, Any]:
         "state_bucket_name": cfg.state_bucket(),
         "ci_role_name": ci_role_name(cfg),
         "ecr_repositories": {image: cfg.ecr_repository(image) for image in IMAGES},
-        "release_bucket_name": release_bucket(cfg),
+        "release_bucket_name": cfg.release_bucket(),
         "environments": {
             env: {
                 "data_bucket": cfg.data_bucket(env),
@@ -85,13 +85,13 @@ def main_variables(cfg: Config, env: str, image_tag: str) -> dict[str, Any]:
     return {
         **_common(cfg),
         "environment": env,
-        "github_repository": cfg.repository,
         "image_tag": image_tag,
         "ecr_repositories": {image: cfg.ecr_repository(image) for image in IMAGES},
         "data_bucket_name": cfg.data_bucket(env),
         "model_package_group_name": cfg.model_package_group(env),
         "pipeline_name": cfg.pipeline_name(env),
         "endpoint_name": cfg.endpoint_name(env),
+        "data_capture_s3_uri": data_capture_s3_uri(cfg, env),
         "sagemaker_role_name": sagemaker_role_name(cfg, env),
         "lambda_function_name": lambda_function_name(cfg),
         "retraining_schedule_enabled": env == "prod",

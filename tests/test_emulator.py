@@ -8,7 +8,10 @@ import pytest
 
 from awsenv import emulator
 from awsenv.config import load_config
+from awsenv.sessions import aws_session
 from tests.conftest import TEST_ENVIRON, _free_port
+
+LAMBDA_VPC_POLICY = "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
 
 
 @pytest.fixture
@@ -32,6 +35,9 @@ def test_start_status_stop_round_trip(own_cfg, tmp_path):
             "prod": "400000000004",
         }
         assert emulator.status(own_cfg, state_dir).running
+        # terraform/main attaches an AWS managed policy: the server must know them
+        iam = aws_session(own_cfg, "dev", local=True).client("iam")
+        assert iam.get_policy(PolicyArn=LAMBDA_VPC_POLICY)["Policy"]["PolicyName"] == "AWSLambdaVPCAccessExecutionRole"
     finally:
         assert emulator.stop(own_cfg, state_dir) == f"stopped (pid {started.pid})"
     assert not emulator.healthy(own_cfg.emulator_url)

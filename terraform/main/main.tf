@@ -15,7 +15,7 @@ locals {
   name         = "${var.project}-${var.environment}"
   ops_account  = var.account_ids.operations
   ecr_registry = "${local.ops_account}.dkr.ecr.${data.aws_region.current.region}.amazonaws.com"
-  ecr_arns     = [for repo in values(var.ecr_repositories) : "arn:aws:ecr:${data.aws_region.current.region}:${local.ops_account}:repository/${repo}"]
+  ecr_arns     = { for image, repo in var.ecr_repositories : image => "arn:aws:ecr:${data.aws_region.current.region}:${local.ops_account}:repository/${repo}" }
 }
 
 module "key" {
@@ -51,10 +51,14 @@ module "model_registry" {
 module "sagemaker_role" {
   source = "../modules/sagemaker-execution-role"
 
-  name                     = var.sagemaker_role_name
-  bucket_arn               = module.data_bucket.bucket_arn
+  name       = var.sagemaker_role_name
+  bucket_arn = module.data_bucket.bucket_arn
+  # Prefixes the code uses (tests/terraform/test_iam_vs_code.py): the InputDataUri datasets,
+  # the step code (training_pipeline/code.py), training output, step outputs, data capture.
+  bucket_read_prefixes     = ["datasets/", "${var.pipeline_name}/code/", "models/", "pipeline-runs/"]
+  bucket_write_prefixes    = ["models/", "pipeline-runs/", "data-capture/"]
   kms_key_arn              = module.key.key_arn
-  ecr_repository_arns      = local.ecr_arns
+  ecr_repository_arns      = [local.ecr_arns["training"], local.ecr_arns["inference"]]
   model_package_group_name = module.model_registry.name
 }
 
@@ -65,10 +69,11 @@ module "sagemaker_role" {
 module "vpc" {
   source = "../modules/vpc"
 
-  name                        = local.name
-  cidr_block                  = var.vpc_cidr_block
-  enable_nat_gateway          = var.enable_nat_gateway
-  interface_endpoint_services = ["ecr.api", "ecr.dkr", "logs", "sagemaker.api", "sagemaker.runtime", "sts"]
+  name               = local.name
+  cidr_block         = var.vpc_cidr_block
+  enable_nat_gateway = var.enable_nat_gateway
+  # The auto-deploy Lambda also calls CloudWatch (rollback alarms) and Application Auto Scaling.
+  interface_endpoint_services = ["application-autoscaling", "ecr.api", "ecr.dkr", "logs", "monitoring", "sagemaker.api", "sagemaker.runtime", "sts"]
   kms_key_arn                 = module.key.key_arn
 }
 
@@ -101,15 +106,14 @@ module "auto_deploy" {
   subnet_ids                   = module.vpc.private_subnet_ids
   kms_key_arn                  = module.key.key_arn
 
-  # The handler loads the project configuration (awsenv.config) from these variables.
+  # Exactly what the handler reads (inference.deployer.ENV_VARS, Target.from_environ);
+  # tests/terraform/test_lambda_environment.py keeps the two in agreement.
   environment_variables = {
-    PROJECT_NAME          = var.project
-    GITHUB_REPO           = var.github_repository
-    OPERATIONS_ACCOUNT_ID = var.account_ids.operations
-    DEV_ACCOUNT_ID        = var.account_ids.dev
-    STAGING_ACCOUNT_ID    = var.account_ids.staging
-    PROD_ACCOUNT_ID       = var.account_ids.prod
-    PROMOTE_ENVIRONMENT   = var.environment
+    ENV_NAME            = var.environment
+    ENDPOINT_NAME       = var.endpoint_name
+    MODEL_PACKAGE_GROUP = module.model_registry.name
+    SAGEMAKER_ROLE_ARN  = module.sagemaker_role.arn
+    DATA_CAPTURE_S3_URI = var.data_capture_s3_uri
   }
 }
 

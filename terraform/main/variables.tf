@@ -43,11 +43,6 @@ variable "environment" {
   }
 }
 
-variable "github_repository" {
-  description = "GitHub repository (owner/name), passed to the auto-deploy Lambda's configuration."
-  type        = string
-}
-
 variable "image_tag" {
   description = "Commit SHA the images were built from and tagged with (never `latest`)."
   type        = string
@@ -86,6 +81,16 @@ variable "pipeline_name" {
 variable "endpoint_name" {
   description = "Endpoint the auto-deploy Lambda manages (Config.endpoint_name(env))."
   type        = string
+}
+
+variable "data_capture_s3_uri" {
+  description = "Where the endpoint's data capture goes (s3://<data bucket>/data-capture/<endpoint>, as inference.deployer.Target.from_config)."
+  type        = string
+
+  validation {
+    condition     = startswith(var.data_capture_s3_uri, "s3://") && !endswith(var.data_capture_s3_uri, "/")
+    error_message = "Use an s3:// prefix without a trailing '/'."
+  }
 }
 
 variable "sagemaker_role_name" {

@@ -21,7 +21,6 @@ data "aws_iam_policy_document" "ci_operations" {
       "ecr:BatchGetImage",
       "ecr:CompleteLayerUpload",
       "ecr:DescribeImages",
-      "ecr:DescribeRepositories",
       "ecr:GetDownloadUrlForLayer",
       "ecr:InitiateLayerUpload",
       "ecr:PutImage",
@@ -30,6 +29,8 @@ data "aws_iam_policy_document" "ci_operations" {
     resources = [for repo in module.ecr : repo.repository_arn]
   }
 
+  # release/manifest.py write_manifest: GetObject (unchanged?) then PutObject; ListBucket makes
+  # a missing manifest a 404 (NoSuchKey) instead of a 403.
   statement {
     sid       = "ListReleases"
     actions   = ["s3:ListBucket"]
@@ -42,9 +43,10 @@ data "aws_iam_policy_document" "ci_operations" {
     resources = ["arn:aws:s3:::${var.release_bucket_name}/releases/*"]
   }
 
+  # SSE-KMS of the release bucket (ECR needs no caller KMS permissions to push).
   statement {
     sid       = "UseArtifactsKey"
-    actions   = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"]
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
     resources = [module.artifacts_key.key_arn]
   }
 }
@@ -75,6 +77,7 @@ data "aws_iam_policy_document" "ci_environment" {
   }
 
   # -- Release manifests and images (operations account), read only -----------------------
+  # release/manifest.py require_manifest (the bucket policy in terraform/operations allows it).
   statement {
     sid       = "ReadReleases"
     actions   = ["s3:GetObject", "s3:ListBucket"]
@@ -89,7 +92,7 @@ data "aws_iam_policy_document" "ci_environment" {
 
   statement {
     sid       = "ArtifactsKey"
-    actions   = ["kms:Decrypt", "kms:DescribeKey"]
+    actions   = ["kms:Decrypt"]
     resources = [module.artifacts_key.key_arn]
   }
 
@@ -261,46 +264,73 @@ data "aws_iam_policy_document" "ci_environment" {
     resources = ["arn:aws:s3:::${each.value.data_bucket}"]
   }
 
+  # training_pipeline/code.py upload_code: HeadObject (s3:GetObject) + PutObject of the step code.
   statement {
-    sid       = "DataObjects"
-    actions   = ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"]
-    resources = ["arn:aws:s3:::${each.value.data_bucket}/*"]
+    sid       = "StepCode"
+    actions   = ["s3:GetObject", "s3:PutObject"]
+    resources = ["arn:aws:s3:::${each.value.data_bucket}/${each.value.pipeline_name}/code/*"]
   }
 
-  # -- SageMaker: domain, registry, pipeline, endpoint smoke test -------------------------
+  # inference/smoke.py -> inference/artifacts.py: the served model.tar.gz (its label set).
   statement {
-    sid = "SageMakerProjectResources"
+    sid       = "ReadModelArtifacts"
+    actions   = ["s3:GetObject"]
+    resources = ["arn:aws:s3:::${each.value.data_bucket}/models/*"]
+  }
+
+  # -- SageMaker ---------------------------------------------------------------------------
+  # terraform/main: Studio domain and model package group (create/read/tag/delete).
+  statement {
+    sid = "SageMakerTerraformResources"
     actions = [
       "sagemaker:AddTags",
       "sagemaker:CreateDomain",
       "sagemaker:CreateModelPackageGroup",
-      "sagemaker:CreatePipeline",
       "sagemaker:DeleteDomain",
       "sagemaker:DeleteModelPackageGroup",
       "sagemaker:DeleteTags",
       "sagemaker:DescribeDomain",
-      "sagemaker:DescribeEndpoint",
-      "sagemaker:DescribeModelPackage",
       "sagemaker:DescribeModelPackageGroup",
-      "sagemaker:DescribePipeline",
-      "sagemaker:DescribePipelineDefinitionForExecution",
-      "sagemaker:DescribePipelineExecution",
-      "sagemaker:InvokeEndpoint",
-      "sagemaker:ListModelPackages",
-      "sagemaker:ListPipelineExecutionSteps",
-      "sagemaker:ListPipelineExecutions",
       "sagemaker:ListTags",
-      "sagemaker:StartPipelineExecution",
       "sagemaker:UpdateDomain",
-      "sagemaker:UpdatePipeline",
     ]
     resources = [
       "arn:aws:sagemaker:${var.region}:${var.account_ids[each.key]}:domain/*",
-      "arn:aws:sagemaker:${var.region}:${var.account_ids[each.key]}:endpoint/${each.value.endpoint_name}",
       "arn:aws:sagemaker:${var.region}:${var.account_ids[each.key]}:model-package-group/${each.value.model_package_group}",
-      "arn:aws:sagemaker:${var.region}:${var.account_ids[each.key]}:model-package/${each.value.model_package_group}/*",
+    ]
+  }
+
+  # training_pipeline/pipeline.py: upsert_pipeline (Create/UpdatePipeline; iam:PassRole of the
+  # SageMaker role is PassProjectRoles) and start_execution (`invoke pipeline.run`, prod).
+  statement {
+    sid = "Pipeline"
+    actions = [
+      "sagemaker:CreatePipeline",
+      "sagemaker:DescribePipeline",
+      "sagemaker:DescribePipelineExecution",
+      "sagemaker:ListPipelineExecutionSteps",
+      "sagemaker:StartPipelineExecution",
+      "sagemaker:UpdatePipeline",
+    ]
+    resources = [
       "arn:aws:sagemaker:${var.region}:${var.account_ids[each.key]}:pipeline/${each.value.pipeline_name}",
-      "arn:aws:sagemaker:${var.region}:${var.account_ids[each.key]}:pipeline/${each.value.pipeline_name}/*",
+      "arn:aws:sagemaker:${var.region}:${var.account_ids[each.key]}:pipeline/${each.value.pipeline_name}/execution/*",
+    ]
+  }
+
+  # inference/smoke.py (`invoke endpoint.test`): endpoint -> config -> model, and calls.
+  statement {
+    sid = "SmokeTest"
+    actions = [
+      "sagemaker:DescribeEndpoint",
+      "sagemaker:DescribeEndpointConfig",
+      "sagemaker:DescribeModel",
+      "sagemaker:InvokeEndpoint",
+    ]
+    resources = [
+      "arn:aws:sagemaker:${var.region}:${var.account_ids[each.key]}:endpoint/${each.value.endpoint_name}",
+      "arn:aws:sagemaker:${var.region}:${var.account_ids[each.key]}:endpoint-config/${each.value.endpoint_name}-*",
+      "arn:aws:sagemaker:${var.region}:${var.account_ids[each.key]}:model/${each.value.endpoint_name}-*",
     ]
   }
 

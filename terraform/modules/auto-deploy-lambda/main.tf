@@ -10,6 +10,13 @@ locals {
   account    = data.aws_caller_identity.current.account_id
   arn_prefix = "arn:${data.aws_partition.current.partition}:sagemaker:${data.aws_region.current.region}:${local.account}"
   log_group  = "/aws/lambda/${var.function_name}"
+
+  alarm_prefix = "arn:${data.aws_partition.current.partition}:cloudwatch:${data.aws_region.current.region}:${local.account}:alarm"
+  endpoint_arns = [
+    "${local.arn_prefix}:endpoint/${var.endpoint_name}",
+    "${local.arn_prefix}:endpoint-config/${var.endpoint_name}-*",
+    "${local.arn_prefix}:model/${var.endpoint_name}-*",
+  ]
 }
 
 resource "aws_cloudwatch_log_group" "this" {
@@ -66,38 +73,44 @@ data "aws_iam_policy_document" "this" {
     resources = [var.kms_key_arn]
   }
 
+  # inference/registry.py: summaries (ListModelPackages) and describe (DescribeModelPackage).
   statement {
-    sid = "ReadModelRegistry"
-    actions = [
-      "sagemaker:DescribeModelPackage",
-      "sagemaker:DescribeModelPackageGroup",
-      "sagemaker:ListModelPackages",
-    ]
+    sid     = "ReadModelRegistry"
+    actions = ["sagemaker:DescribeModelPackage", "sagemaker:ListModelPackages"]
     resources = [
       "${local.arn_prefix}:model-package-group/${var.model_package_group_name}",
       "${local.arn_prefix}:model-package/${var.model_package_group_name}/*",
     ]
   }
 
+  # inference/deployer.py: the endpoint and the Model/EndpointConfig named `<endpoint>-v<N>-<hash>`;
+  # UpdateEndpointWeightsAndCapacities is what SageMaker autoscaling requires of its caller.
   statement {
     sid = "ManageOwnEndpoint"
     actions = [
-      "sagemaker:AddTags",
       "sagemaker:CreateEndpoint",
       "sagemaker:CreateEndpointConfig",
       "sagemaker:CreateModel",
-      "sagemaker:DeleteEndpointConfig",
-      "sagemaker:DeleteModel",
       "sagemaker:DescribeEndpoint",
       "sagemaker:DescribeEndpointConfig",
       "sagemaker:DescribeModel",
       "sagemaker:UpdateEndpoint",
+      "sagemaker:UpdateEndpointWeightsAndCapacities",
     ]
-    resources = [
-      "${local.arn_prefix}:endpoint/${var.endpoint_name}",
-      "${local.arn_prefix}:endpoint-config/${var.endpoint_name}*",
-      "${local.arn_prefix}:model/${var.endpoint_name}*",
-    ]
+    resources = local.endpoint_arns
+  }
+
+  # Tags passed to CreateModel/CreateEndpointConfig/CreateEndpoint, and only those.
+  statement {
+    sid       = "TagOnCreate"
+    actions   = ["sagemaker:AddTags"]
+    resources = local.endpoint_arns
+
+    condition {
+      test     = "StringEquals"
+      variable = "sagemaker:TaggingAction"
+      values   = ["CreateEndpoint", "CreateEndpointConfig", "CreateModel"]
+    }
   }
 
   statement {
@@ -109,6 +122,55 @@ data "aws_iam_policy_document" "this" {
       test     = "StringEquals"
       variable = "iam:PassedToService"
       values   = ["sagemaker.amazonaws.com"]
+    }
+  }
+
+  # inference/guardrails.py rollback_alarms (`<endpoint>-...`), and the target-tracking alarms
+  # Application Auto Scaling creates for the variant (`TargetTracking-endpoint/<endpoint>/...`).
+  statement {
+    sid     = "EndpointAlarms"
+    actions = ["cloudwatch:DeleteAlarms", "cloudwatch:DescribeAlarms", "cloudwatch:PutMetricAlarm"]
+    resources = [
+      "${local.alarm_prefix}:${var.endpoint_name}-*",
+      "${local.alarm_prefix}:TargetTracking-endpoint/${var.endpoint_name}/*",
+    ]
+  }
+
+  # inference/guardrails.py autoscale: only the endpoint variants' instance count.
+  statement {
+    sid       = "ScaleEndpointVariants"
+    actions   = ["application-autoscaling:PutScalingPolicy", "application-autoscaling:RegisterScalableTarget"]
+    resources = ["arn:${data.aws_partition.current.partition}:application-autoscaling:${data.aws_region.current.region}:${local.account}:scalable-target/*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "application-autoscaling:service-namespace"
+      values   = ["sagemaker"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "application-autoscaling:scalable-dimension"
+      values   = ["sagemaker:variant:DesiredInstanceCount"]
+    }
+  }
+
+  statement {
+    sid       = "DescribeScaling"
+    actions   = ["application-autoscaling:DescribeScalableTargets", "application-autoscaling:DescribeScalingPolicies"]
+    resources = ["*"]
+  }
+
+  # The first RegisterScalableTarget of a SageMaker variant creates this service-linked role.
+  statement {
+    sid       = "AutoscalingServiceLinkedRole"
+    actions   = ["iam:CreateServiceLinkedRole"]
+    resources = ["arn:${data.aws_partition.current.partition}:iam::${local.account}:role/aws-service-role/sagemaker.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "iam:AWSServiceName"
+      values   = ["sagemaker.application-autoscaling.amazonaws.com"]
     }
   }
 }

@@ -36,15 +36,23 @@ data "aws_iam_policy_document" "this" {
     resources = [var.bucket_arn]
   }
 
+  # Inputs of the jobs and of the endpoint's model (datasets, step code, artifacts, step outputs).
   statement {
-    sid       = "ReadWriteDataBucket"
-    actions   = ["s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetObject", "s3:PutObject"]
-    resources = ["${var.bucket_arn}/*"]
+    sid       = "ReadDataPrefixes"
+    actions   = ["s3:GetObject"]
+    resources = formatlist("${var.bucket_arn}/%s*", var.bucket_read_prefixes)
+  }
+
+  # Outputs: step outputs, model artifacts, the endpoint's data capture.
+  statement {
+    sid       = "WriteDataPrefixes"
+    actions   = ["s3:AbortMultipartUpload", "s3:PutObject"]
+    resources = formatlist("${var.bucket_arn}/%s*", var.bucket_write_prefixes)
   }
 
   statement {
     sid       = "UseBucketKey"
-    actions   = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"]
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
     resources = [var.kms_key_arn]
   }
 
@@ -60,6 +68,7 @@ data "aws_iam_policy_document" "this" {
     resources = ["*"]
   }
 
+  # The pipeline runs as this role; SageMaker Pipelines names its jobs `pipelines-<execution>-<step>-...`.
   statement {
     sid = "PipelineJobs"
     actions = [
@@ -72,18 +81,18 @@ data "aws_iam_policy_document" "this" {
       "sagemaker:StopTrainingJob",
     ]
     resources = [
-      "${local.arn_prefix}:processing-job/*",
-      "${local.arn_prefix}:training-job/*",
+      "${local.arn_prefix}:processing-job/pipelines-*",
+      "${local.arn_prefix}:training-job/pipelines-*",
     ]
   }
 
+  # Register step (CreateModelPackage) and the evaluate step's champion lookup (List/Describe).
   statement {
     sid = "RegisterModels"
     actions = [
       "sagemaker:AddTags",
       "sagemaker:CreateModelPackage",
       "sagemaker:DescribeModelPackage",
-      "sagemaker:DescribeModelPackageGroup",
       "sagemaker:ListModelPackages",
     ]
     resources = [

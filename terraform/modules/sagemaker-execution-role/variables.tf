@@ -19,13 +19,33 @@ variable "bucket_arn" {
   type        = string
 }
 
+variable "bucket_read_prefixes" {
+  description = "Key prefixes of the bucket the role may read (each ends with '/')."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.bucket_read_prefixes) > 0 && alltrue([for p in var.bucket_read_prefixes : endswith(p, "/") && !startswith(p, "/") && !strcontains(p, "*")])
+    error_message = "Give key prefixes such as \"models/\": no leading '/', a trailing '/', no wildcards."
+  }
+}
+
+variable "bucket_write_prefixes" {
+  description = "Key prefixes of the bucket the role may write (each ends with '/')."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.bucket_write_prefixes) > 0 && alltrue([for p in var.bucket_write_prefixes : endswith(p, "/") && !startswith(p, "/") && !strcontains(p, "*")])
+    error_message = "Give key prefixes such as \"models/\": no leading '/', a trailing '/', no wildcards."
+  }
+}
+
 variable "kms_key_arn" {
   description = "ARN of the KMS key encrypting the bucket."
   type        = string
 }
 
 variable "ecr_repository_arns" {
-  description = "ARNs of the ECR repositories (in the operations account) the role may pull from."
+  description = "ARNs of the ECR repositories (in the operations account) the role may pull from (training and inference images)."
   type        = list(string)
 }
 
