@@ -89,6 +89,10 @@ class Config:
         """S3 prefix of an uploaded dataset; `current` is the pipeline's default `InputDataUri`."""
         return f"s3://{self.data_bucket(env)}/datasets/{name}/"
 
+    def data_capture_uri(self, env: str) -> str:
+        """Where the env's endpoint captures requests and responses."""
+        return f"s3://{self.data_bucket(env)}/data-capture/{self.endpoint_name(env)}"
+
     def auto_deploy_function_name(self) -> str:
         """The auto-deploy Lambda (same name in every env account)."""
         return f"{self.project}-auto-deploy"

@@ -32,21 +32,6 @@ def sagemaker_role_name(cfg: Config, env: str) -> str:
     return cfg.sagemaker_role_arn(env).rsplit("/", 1)[1]
 
 
-def lambda_function_name(cfg: Config) -> str:
-    """The auto-deploy Lambda's name (cross-area contract: `<project>-auto-deploy`)."""
-    return f"{cfg.project}-auto-deploy"
-
-
-def data_capture_s3_uri(cfg: Config, env: str) -> str:
-    """DATA_CAPTURE_S3_URI of the auto-deploy Lambda (the same as `inference.deployer.Target.from_config`)."""
-    return f"s3://{cfg.data_bucket(env)}/data-capture/{cfg.endpoint_name(env)}"
-
-
-def input_data_uri(cfg: Config, env: str) -> str:
-    """Default `InputDataUri` pipeline parameter (cross-area contract)."""
-    return f"s3://{cfg.data_bucket(env)}/datasets/current/"
-
-
 def _common(cfg: Config) -> dict[str, Any]:
     return {
         "project": cfg.project,
@@ -91,11 +76,11 @@ def main_variables(cfg: Config, env: str, image_tag: str) -> dict[str, Any]:
         "model_package_group_name": cfg.model_package_group(env),
         "pipeline_name": cfg.pipeline_name(env),
         "endpoint_name": cfg.endpoint_name(env),
-        "data_capture_s3_uri": data_capture_s3_uri(cfg, env),
+        "data_capture_s3_uri": cfg.data_capture_uri(env),
         "sagemaker_role_name": sagemaker_role_name(cfg, env),
-        "lambda_function_name": lambda_function_name(cfg),
+        "lambda_function_name": cfg.auto_deploy_function_name(),
         "retraining_schedule_enabled": env == "prod",
-        "retraining_input_data_uri": input_data_uri(cfg, env),
+        "retraining_input_data_uri": cfg.dataset_uri(env),
     }
 
 

@@ -74,7 +74,7 @@ class Target:
             endpoint_name=endpoint,
             model_package_group=cfg.model_package_group(env),
             role_arn=cfg.sagemaker_role_arn(env),
-            capture_uri=f"s3://{cfg.data_bucket(env)}/data-capture/{endpoint}",
+            capture_uri=cfg.data_capture_uri(env),
             serverless=serverless,
             local=local,
         )
