@@ -10,6 +10,9 @@ with accuracy, macro_f1, weighted_f1, confusion_matrix) so the registry shows it
 per-class report and `champion`: the accuracy of the newest Approved package in the
 `--model-package-group` (0.0 when there is none). Looking the champion up here, inside the
 run, means the pipeline's condition also knows it for scheduled runs.
+
+Each step script is self-contained (SageMaker uploads it alone into its container), so the
+few lines it shares with train.py (`read_channel`) stand in both.
 """
 
 from __future__ import annotations
