@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from awsenv.config import ConfigError, load_config
-from awsenv.sessions import aws_session, sagemaker_session
+from awsenv.sessions import aws_session, offline_sagemaker_session
 from tests.conftest import TEST_ENVIRON
 
 
@@ -77,18 +77,27 @@ def test_reset_empties_accounts_and_roles_are_assumed_again(emulator):
     assert session.client("s3").list_buckets()["Buckets"] == []
 
 
-def test_sagemaker_session_has_explicit_bucket_role_and_no_telemetry(emulator):
+def test_sdk_session_has_explicit_bucket_role_no_telemetry_and_no_reachable_endpoint(cfg):
     import os
 
-    session = sagemaker_session(emulator, "staging", local=True)
-    assert session.default_bucket() == emulator.data_bucket("staging")
-    assert session.execution_role_arn == emulator.sagemaker_role_arn("staging")
-    assert session.sagemaker_client.meta.endpoint_url == emulator.emulator_url
+    from awsenv.sessions import OFFLINE_ENDPOINT, sdk_environment
+
+    session = offline_sagemaker_session(cfg, "staging")
+    assert offline_sagemaker_session(cfg, "staging") is session  # built once
+    assert session.default_bucket() == cfg.data_bucket("staging")
+    assert session.execution_role_arn == cfg.sagemaker_role_arn("staging")
+    assert session.sagemaker_client.meta.endpoint_url == OFFLINE_ENDPOINT
+    assert session.boto_session.client("s3").meta.endpoint_url == OFFLINE_ENDPOINT
     assert os.environ["SAGEMAKER_USER_CONFIG_OVERRIDE"].endswith("sagemaker-sdk.yaml")
-    from sagemaker.config.config_schema import TELEMETRY_OPT_OUT_PATH
-    from sagemaker.utils import resolve_value_from_config
+    from sagemaker.core.common_utils import resolve_value_from_config
+    from sagemaker.core.config.config_schema import TELEMETRY_OPT_OUT_PATH
 
     assert resolve_value_from_config(config_path=TELEMETRY_OPT_OUT_PATH, sagemaker_session=session) is True
+    before = dict(os.environ)
+    with sdk_environment("eu-west-1"):
+        assert os.environ["AWS_EC2_METADATA_DISABLED"] == "true"
+        assert os.environ["SAGEMAKER_VALIDATE_ROLE"] == "false"
+    assert dict(os.environ) == before  # the process environment is put back
 
 
 def test_building_a_pipeline_leaves_root_logging_alone(repo_root):

@@ -90,7 +90,7 @@ def test_steps_evaluate_before_registering_and_images_are_pinned(dev_definition,
     rights = [c["RightValue"] for c in gate["Conditions"]]
     assert {"Get": "Parameters.AccuracyThreshold"} in rights
     assert any(r.get("Std:JsonGet", {}).get("Path") == "champion.accuracy" for r in rights)
-    register = steps["Register-RegisterModel"]["Arguments"]
+    register = steps["Register"]["Arguments"]
     assert register["InferenceSpecification"]["Containers"][0]["Image"] == config.image_uri("inference", TAG)
     assert register["ModelPackageGroupName"] == config.model_package_group("dev")
     assert register["ModelMetrics"]["ModelQuality"]["Statistics"]["ContentType"] == "application/json"

@@ -50,7 +50,7 @@ def test_run_registers_with_metrics_and_a_worse_challenger_is_not_registered(emu
     result = run(emulator, "dev", tmp_path, lines)
 
     assert result["status"] == "Succeeded"
-    assert list(result["steps"]) == ["Preprocess", "Train", "Evaluate", "CheckAccuracy", "Register-RegisterModel"]
+    assert list(result["steps"]) == ["Preprocess", "Train", "Evaluate", "CheckAccuracy", "Register"]
     accuracy = result["evaluation"]["multiclass_classification_metrics"]["accuracy"]["value"]
     assert 0.6 < accuracy < 1.0
     champion = result["model_package_arn"]

@@ -41,19 +41,9 @@ def check_data_bucket(cfg: Config, env: str) -> None:
 
 def record_pipeline(cfg: Config, env: str, definition: str, description: str) -> str:
     """Create or update the pipeline in the emulator (so it is listed like on AWS); return its ARN."""
-    from botocore.exceptions import ClientError
+    from training_pipeline.pipeline import put_pipeline
 
-    sagemaker = aws_session(cfg, env, local=True).client("sagemaker")
-    request = {
-        "PipelineName": cfg.pipeline_name(env),
-        "PipelineDefinition": definition,
-        "RoleArn": cfg.sagemaker_role_arn(env),
-        "PipelineDescription": description,
-    }
-    try:
-        return sagemaker.create_pipeline(**request)["PipelineArn"]
-    except ClientError:
-        return sagemaker.update_pipeline(**request)["PipelineArn"]
+    return put_pipeline(aws_session(cfg, env, local=True).client("sagemaker"), cfg, env, definition, description)
 
 
 def run_local(
