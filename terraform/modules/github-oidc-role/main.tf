@@ -35,6 +35,7 @@ resource "aws_iam_role" "this" {
   name                 = var.name
   description          = var.description
   assume_role_policy   = data.aws_iam_policy_document.assume[0].json
+  permissions_boundary = var.permissions_boundary_arn
   max_session_duration = var.max_session_duration
   tags                 = var.tags
 }
