@@ -217,7 +217,6 @@ data "aws_iam_policy_document" "ci_boundary" {
     sid = "Describe"
     actions = [
       "ec2:DescribeAddresses",
-      "ec2:DescribeAddressesAttribute",
       "ec2:DescribeAvailabilityZones",
       "ec2:DescribeFlowLogs",
       "ec2:DescribeInternetGateways",
@@ -230,7 +229,6 @@ data "aws_iam_policy_document" "ci_boundary" {
       "ec2:DescribeSecurityGroups",
       "ec2:DescribeSubnets",
       "ec2:DescribeTags",
-      "ec2:DescribeVpcAttribute",
       "ec2:DescribeVpcEndpointServices",
       "ec2:DescribeVpcEndpoints",
       "ec2:DescribeVpcs",
@@ -383,6 +381,9 @@ module "baseline_operations" {
   boundaries = {
     (local.ci_boundary_name) = { description = "Boundary of the GitHub CI role", policy_json = data.aws_iam_policy_document.ci_boundary["operations"].json }
   }
+
+  # S3 Control addresses <account id>.<endpoint>, which the emulator cannot answer.
+  block_public_s3 = !var.use_emulator
 }
 
 module "baseline_dev" {
@@ -393,6 +394,9 @@ module "baseline_dev" {
     (local.ci_boundary_name)       = { description = "Boundary of the GitHub CI role", policy_json = data.aws_iam_policy_document.ci_boundary["dev"].json }
     (local.workload_boundary_name) = { description = "Boundary of every role terraform/main creates", policy_json = data.aws_iam_policy_document.workload_boundary["dev"].json }
   }
+
+  # S3 Control addresses <account id>.<endpoint>, which the emulator cannot answer.
+  block_public_s3 = !var.use_emulator
 }
 
 module "baseline_staging" {
@@ -403,6 +407,9 @@ module "baseline_staging" {
     (local.ci_boundary_name)       = { description = "Boundary of the GitHub CI role", policy_json = data.aws_iam_policy_document.ci_boundary["staging"].json }
     (local.workload_boundary_name) = { description = "Boundary of every role terraform/main creates", policy_json = data.aws_iam_policy_document.workload_boundary["staging"].json }
   }
+
+  # S3 Control addresses <account id>.<endpoint>, which the emulator cannot answer.
+  block_public_s3 = !var.use_emulator
 }
 
 module "baseline_prod" {
@@ -413,4 +420,7 @@ module "baseline_prod" {
     (local.ci_boundary_name)       = { description = "Boundary of the GitHub CI role", policy_json = data.aws_iam_policy_document.ci_boundary["prod"].json }
     (local.workload_boundary_name) = { description = "Boundary of every role terraform/main creates", policy_json = data.aws_iam_policy_document.workload_boundary["prod"].json }
   }
+
+  # S3 Control addresses <account id>.<endpoint>, which the emulator cannot answer.
+  block_public_s3 = !var.use_emulator
 }

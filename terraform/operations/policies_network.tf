@@ -112,6 +112,8 @@ data "aws_iam_policy_document" "ci_network" {
       "ec2:DeleteTags",
       "ec2:DeleteVpc",
       "ec2:DeleteVpcEndpoints",
+      "ec2:DescribeAddressesAttribute",
+      "ec2:DescribeVpcAttribute",
       "ec2:DetachInternetGateway",
       "ec2:DisassociateAddress",
       "ec2:DisassociateRouteTable",
@@ -153,7 +155,6 @@ data "aws_iam_policy_document" "ci_network" {
     sid = "Describe"
     actions = [
       "ec2:DescribeAddresses",
-      "ec2:DescribeAddressesAttribute",
       "ec2:DescribeAvailabilityZones",
       "ec2:DescribeFlowLogs",
       "ec2:DescribeInternetGateways",
@@ -166,7 +167,6 @@ data "aws_iam_policy_document" "ci_network" {
       "ec2:DescribeSecurityGroups",
       "ec2:DescribeSubnets",
       "ec2:DescribeTags",
-      "ec2:DescribeVpcAttribute",
       "ec2:DescribeVpcEndpointServices",
       "ec2:DescribeVpcEndpoints",
       "ec2:DescribeVpcs",
