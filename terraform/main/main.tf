@@ -42,6 +42,16 @@ data "aws_kms_alias" "data" {
   name = "alias/${var.project}-${var.environment}-data"
 }
 
+# Deployments made before the bucket moved: forget it here instead of destroying it; it is
+# imported into terraform/operations (terraform/README.md "Upgrading an existing deployment").
+removed {
+  from = module.data_bucket
+
+  lifecycle {
+    destroy = false
+  }
+}
+
 module "model_registry" {
   source = "../modules/model-package-group"
 
