@@ -7,6 +7,8 @@ locals {
   accounts = ["operations", "dev", "staging", "prod"]
 
   ci_boundary_name       = "${var.project}-ci-boundary"
+  ci_guardrails_name     = "${var.project}-ci-guardrails"
+  ci_network_name        = "${var.project}-ci-network"
   workload_boundary_name = "${var.project}-workload-boundary"
 
   # Names, not references: the CI policies and terraform/main compute the same ARNs.
@@ -18,8 +20,8 @@ locals {
   }
 }
 
-# Explicit denies in every CI role's inline policy and in the CI boundary: an Allow added
-# later to either cannot lift them.
+# Explicit denies attached to every CI role (managed policy) and in the CI boundary: an Allow
+# added later to either cannot lift them.
 data "aws_iam_policy_document" "ci_guardrails" {
   for_each = toset(local.accounts)
 
@@ -48,7 +50,8 @@ data "aws_iam_policy_document" "ci_guardrails" {
       "iam:TagPolicy",
       "iam:UntagPolicy",
     ]
-    resources = values(local.boundary_arns[each.key])
+    # The boundaries and the CI roles' own managed policies: every policy named for the project.
+    resources = ["arn:aws:iam::${var.account_ids[each.key]}:policy/${var.project}-*"]
   }
 
   statement {

@@ -100,6 +100,9 @@ module "ci_operations" {
   subjects                 = local.ci_subjects.operations
   permissions_boundary_arn = module.baseline_operations.policy_arns[local.ci_boundary_name]
   policy_json              = data.aws_iam_policy_document.ci_operations.json
+  managed_policies = {
+    (local.ci_guardrails_name) = { description = "Explicit denies of the GitHub CI role", policy_json = data.aws_iam_policy_document.ci_guardrails["operations"].json }
+  }
 }
 
 module "oidc_dev" {
@@ -117,6 +120,10 @@ module "ci_dev" {
   subjects                 = local.ci_subjects.dev
   permissions_boundary_arn = module.baseline_dev.policy_arns[local.ci_boundary_name]
   policy_json              = data.aws_iam_policy_document.ci_environment["dev"].json
+  managed_policies = {
+    (local.ci_guardrails_name) = { description = "Explicit denies of the GitHub CI role", policy_json = data.aws_iam_policy_document.ci_guardrails["dev"].json }
+    (local.ci_network_name)    = { description = "EC2 actions of the GitHub CI role", policy_json = data.aws_iam_policy_document.ci_network["dev"].json }
+  }
 }
 
 module "oidc_staging" {
@@ -134,6 +141,10 @@ module "ci_staging" {
   subjects                 = local.ci_subjects.staging
   permissions_boundary_arn = module.baseline_staging.policy_arns[local.ci_boundary_name]
   policy_json              = data.aws_iam_policy_document.ci_environment["staging"].json
+  managed_policies = {
+    (local.ci_guardrails_name) = { description = "Explicit denies of the GitHub CI role", policy_json = data.aws_iam_policy_document.ci_guardrails["staging"].json }
+    (local.ci_network_name)    = { description = "EC2 actions of the GitHub CI role", policy_json = data.aws_iam_policy_document.ci_network["staging"].json }
+  }
 }
 
 module "oidc_prod" {
@@ -151,4 +162,8 @@ module "ci_prod" {
   subjects                 = local.ci_subjects.prod
   permissions_boundary_arn = module.baseline_prod.policy_arns[local.ci_boundary_name]
   policy_json              = data.aws_iam_policy_document.ci_environment["prod"].json
+  managed_policies = {
+    (local.ci_guardrails_name) = { description = "Explicit denies of the GitHub CI role", policy_json = data.aws_iam_policy_document.ci_guardrails["prod"].json }
+    (local.ci_network_name)    = { description = "EC2 actions of the GitHub CI role", policy_json = data.aws_iam_policy_document.ci_network["prod"].json }
+  }
 }

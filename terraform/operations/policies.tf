@@ -9,8 +9,6 @@ locals {
 
 # Operations: push commit-tagged images to the three repositories, write release manifests.
 data "aws_iam_policy_document" "ci_operations" {
-  source_policy_documents = [data.aws_iam_policy_document.ci_guardrails["operations"].json]
-
   statement {
     sid       = "EcrLogin"
     actions   = ["ecr:GetAuthorizationToken"]
@@ -60,11 +58,8 @@ data "aws_iam_policy_document" "ci_operations" {
 data "aws_iam_policy_document" "ci_environment" {
   for_each = var.environments
 
-  # EC2 (policies_network.tf) and the explicit denies shared with the CI boundary.
-  source_policy_documents = [
-    data.aws_iam_policy_document.ci_network[each.key].json,
-    data.aws_iam_policy_document.ci_guardrails[each.key].json,
-  ]
+  # EC2 (policies_network.tf) and the explicit denies (boundaries.tf) are managed policies
+  # attached to the same role (main.tf): an inline policy holds at most 10,240 characters.
 
   # -- Terraform state (operations account): this workspace only --------------------------
   statement {

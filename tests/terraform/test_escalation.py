@@ -5,6 +5,7 @@ is there so the analysis is shown to say yes when it should."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 
@@ -30,9 +31,10 @@ def renderer(cfg):
 
 
 def ci(renderer, account):
-    """(inline policy, boundary) of the CI role of `account`."""
-    inline = renderer.statements("ci_operations" if account == "operations" else "ci_environment", account)
-    return inline, renderer.statements("ci_boundary", account)
+    """(identity policies: inline + attached managed, boundary) of the CI role of `account`."""
+    names = ["ci_operations"] if account == "operations" else ["ci_environment", "ci_network"]
+    policies = [s for name in [*names, "ci_guardrails"] for s in renderer.statements(name, account)]
+    return policies, renderer.statements("ci_boundary", account)
 
 
 def role(cfg, env, name):
@@ -186,6 +188,38 @@ def test_the_ci_boundary_covers_what_the_ci_policy_grants(renderer, account):
     assert _covered(inline, boundary) == []
 
 
+def _size(statements) -> int:
+    """Characters of the document IAM stores (minified JSON, Sids as long as ours)."""
+    document = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "S" * 30,
+                "Effect": s.effect,
+                "Action": list(s.actions),
+                "Resource": list(s.resources),
+                **({"Condition": {t: {k: list(v)} for t, k, v in s.conditions}} if s.conditions else {}),
+            }
+            for s in statements
+        ],
+    }
+    return len(json.dumps(document, separators=(",", ":")))
+
+
+def test_policies_fit_iam_size_limits_with_the_longest_project_name():
+    """Inline policies of a role: 10,240 characters in all; a managed policy: 6,144."""
+    cfg = load_config(env_file=None, environ={**TEST_ENVIRON, "PROJECT_NAME": "a" * 24})
+    renderer = Renderer(cfg)
+    for account in ACCOUNTS:
+        inline = "ci_operations" if account == "operations" else "ci_environment"
+        assert _size(renderer.statements(inline, account)) < 10_240, account
+        managed = ["ci_guardrails", "ci_boundary"] + (
+            [] if account == "operations" else ["ci_network", "workload_boundary"]
+        )
+        for name in managed:
+            assert _size(renderer.statements(name, account)) < 6_144, f"{account}: {name}"
+
+
 # ---- every role carries the boundary; trust is exact ------------------------------------------
 
 
@@ -217,6 +251,7 @@ def test_main_passes_the_workload_boundary_operations_creates(repo_root):
     for account in ACCOUNTS:
         call = tfparse.module_calls(tf / "operations")[f"ci_{account}"]
         assert call["permissions_boundary_arn"] == f"${{module.baseline_{account}.policy_arns[local.ci_boundary_name]}}"
+        assert "ci_guardrails" in str(call["managed_policies"]), f"ci_{account}: the explicit denies are not attached"
 
 
 def test_each_ci_role_trusts_exactly_its_subjects(repo_root):

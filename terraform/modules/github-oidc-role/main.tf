@@ -47,3 +47,21 @@ resource "aws_iam_role_policy" "this" {
   role   = aws_iam_role.this[0].id
   policy = var.policy_json
 }
+
+# Customer managed policies (created with the role, by the same root) for what does not fit
+# the 10,240-character limit of a role's inline policies.
+resource "aws_iam_policy" "managed" {
+  for_each = var.create ? var.managed_policies : {}
+
+  name        = each.key
+  description = each.value.description
+  policy      = each.value.policy_json
+  tags        = var.tags
+}
+
+resource "aws_iam_role_policy_attachment" "managed" {
+  for_each = var.create ? var.managed_policies : {}
+
+  role       = aws_iam_role.this[0].name
+  policy_arn = aws_iam_policy.managed[each.key].arn
+}

@@ -73,3 +73,12 @@ variable "permissions_boundary_arn" {
     error_message = "permissions_boundary_arn must be an IAM policy ARN (arn:aws:iam::<account>:policy/<name>)."
   }
 }
+
+variable "managed_policies" {
+  description = "More permissions as customer managed policies attached to the role, by policy name: a description and the JSON of an aws_iam_policy_document (each at most 6,144 characters)."
+  type = map(object({
+    description = string
+    policy_json = string
+  }))
+  default = {}
+}
