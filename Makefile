@@ -19,7 +19,7 @@ bootstrap: ## create .venv, the checkov env, the HCL parser and .env (idempotent
 test: $(INVOKE) ## run the test suite (pytest + emulator)
 	@$(INVOKE) checks.test
 
-lint: $(INVOKE) ## ruff, actionlint, hadolint, Terraform syntax (zero findings)
+lint: $(INVOKE) ## ruff, actionlint, zizmor, hadolint, Terraform syntax (zero findings)
 	@$(INVOKE) checks.lint
 
 security: $(INVOKE) ## checkov over every Terraform root (zero failed checks)

@@ -22,6 +22,8 @@ def lint_commands(c) -> list[str]:
     workflows = _tracked(c, ".github/workflows/*.yml", ".github/workflows/*.yaml")
     if workflows:
         commands.append(f"{VENV_BIN}/actionlint " + " ".join(workflows))
+        # Offline: no GitHub API calls (the online audits need a token and the network).
+        commands.append(f"{VENV_BIN}/zizmor --offline --no-progress .github")
     dockerfiles = _tracked(c, "*Dockerfile*")
     if dockerfiles:
         commands.append(f"{VENV_BIN}/hadolint " + " ".join(dockerfiles))
@@ -39,7 +41,7 @@ def security_commands(c) -> list[str]:
 
 @task
 def lint(c):
-    """ruff (lint + format), actionlint, hadolint and the Terraform syntax check."""
+    """ruff (lint + format), actionlint, zizmor, hadolint and the Terraform syntax check."""
     with c.cd(str(REPO_ROOT)):
         for command in lint_commands(c):
             print(f"+ {command}", flush=True)

@@ -41,7 +41,7 @@ def ensure_bucket(s3, cfg: Config, env: str, *, local: bool) -> str:
             ) from None
     if not local:
         raise UserError(
-            f"s3: bucket '{bucket}' does not exist in the {env} account; deploy the environment first (`invoke deploy --env={env}`)"
+            f"s3: bucket '{bucket}' does not exist in the {env} account; it is created by `invoke operations` (terraform/operations)"
         )
     s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": cfg.region})
     s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})

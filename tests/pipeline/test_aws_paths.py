@@ -38,7 +38,7 @@ def test_upload_on_aws_requires_the_terraform_bucket(emulator):
         ensure_bucket(s3, emulator, "dev", local=False)
     assert str(caught.value) == (
         f"s3: bucket '{emulator.data_bucket('dev')}' does not exist in the dev account; "
-        "deploy the environment first (`invoke deploy --env=dev`)"
+        "it is created by `invoke operations` (terraform/operations)"
     )
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from tests.terraform import tfparse
 
-ROOT_BLOCKS = {"terraform", "provider", "module", "data", "locals", "variable", "output", "check"}
+ROOT_BLOCKS = {"terraform", "provider", "module", "data", "locals", "variable", "output", "check", "removed"}
 MODULE_FILES = {"main.tf", "variables.tf", "outputs.tf", "versions.tf", "README.md"}
 
 

@@ -135,9 +135,10 @@ data "aws_iam_policy_document" "this" {
 resource "aws_iam_role" "this" {
   count = var.create ? 1 : 0
 
-  name               = var.name
-  assume_role_policy = data.aws_iam_policy_document.assume.json
-  tags               = var.tags
+  name                 = var.name
+  assume_role_policy   = data.aws_iam_policy_document.assume.json
+  permissions_boundary = var.permissions_boundary_arn
+  tags                 = var.tags
 }
 
 resource "aws_iam_role_policy" "this" {

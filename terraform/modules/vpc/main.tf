@@ -220,9 +220,10 @@ data "aws_iam_policy_document" "flow_logs" {
 resource "aws_iam_role" "flow_logs" {
   count = var.create ? 1 : 0
 
-  name               = "${var.name}-flow-logs"
-  assume_role_policy = data.aws_iam_policy_document.flow_logs_assume.json
-  tags               = var.tags
+  name                 = "${var.name}-flow-logs"
+  assume_role_policy   = data.aws_iam_policy_document.flow_logs_assume.json
+  permissions_boundary = var.permissions_boundary_arn
+  tags                 = var.tags
 }
 
 resource "aws_iam_role_policy" "flow_logs" {
