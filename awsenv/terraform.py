@@ -144,6 +144,33 @@ def deploy_steps(cfg: Config, env: str, image_tag: str, *, local: bool = False) 
     return [_init(cfg, "main", local=local), select, _apply(cfg, "main", variables, var_file, local=local)]
 
 
+def _mode_args(cfg: Config, local: bool) -> list[str]:
+    args = ["-var=enable_profile=true"] if _use_profiles(cfg, local) else []
+    return args + (["-var=use_emulator=true"] if local else [])
+
+
+def plan_step(cfg: Config, root: str, env: str | None = None, *, local: bool = False) -> Step:
+    """`plan -detailed-exitcode` with the variables the last apply wrote (exit 0: no changes,
+    2: changes). For `main`, the env's workspace must be selected (as after `deploy_steps`)."""
+    var_file = terraform_vars.var_file_name(root, env)
+    args = (
+        _chdir(root),
+        "plan",
+        "-detailed-exitcode",
+        "-input=false",
+        f"-var-file={var_file}",
+        *_mode_args(cfg, local),
+    )
+    return Step(args, env=_emulator_env(cfg) if local else {})
+
+
+def destroy_step(cfg: Config, root: str, env: str | None = None, *, local: bool = False) -> Step:
+    """`apply -destroy` with the variables the last apply wrote (workspace selected for `main`)."""
+    var_file = terraform_vars.var_file_name(root, env)
+    args = (_chdir(root), "apply", "-destroy", "-input=false", "-auto-approve", f"-var-file={var_file}")
+    return Step((*args, *_mode_args(cfg, local)), env=_emulator_env(cfg) if local else {})
+
+
 # ---- running ---------------------------------------------------------------------------------
 
 
