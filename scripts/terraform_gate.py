@@ -159,6 +159,11 @@ def cmd_validate(_args) -> int:
         return 0
     start = time.monotonic()
     copy = sync_copy()
+    stamp, key = copy / "validated.sha256", validation_key(copy)
+    if stamp.exists() and stamp.read_text() == key:
+        print(f"terraform validate: {len(ROOTS)}/{len(ROOTS)} roots valid (unchanged since the last validation)")
+        return 0
+    stamp.unlink(missing_ok=True)
     with ThreadPoolExecutor(max_workers=2) as pool:
         results = dict(zip(ROOTS, pool.map(lambda root: validate_root(copy, root), ROOTS), strict=True))
     unavailable = [root for root, (state, _) in results.items() if state == "unavailable"]
@@ -171,7 +176,29 @@ def cmd_validate(_args) -> int:
     print(
         f"terraform validate: {len(ROOTS) - len(invalid)}/{len(ROOTS)} roots valid ({time.monotonic() - start:.1f} s)"
     )
+    if not invalid and not unavailable:
+        stamp.write_text(key)
     return 1 if invalid else 0
+
+
+def validation_key(copy: Path) -> str:
+    """sha256 over every .tf file, the lock files and terraform's version: same key, same verdict."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in sorted(copy.rglob("*.tf")):
+        if ".terraform" not in path.parts:
+            digest.update(str(path.relative_to(copy)).encode() + b"\0" + path.read_bytes() + b"\0")
+    for lock in sorted(copy.glob("terraform/*/.terraform.lock.hcl")):
+        digest.update(lock.read_bytes())
+    version = subprocess.run(
+        ["terraform", "version"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "CHECKPOINT_DISABLE": "1"},
+    ).stdout
+    return digest.update(version.encode()) or digest.hexdigest()
 
 
 # ---- checkov --------------------------------------------------------------------------------

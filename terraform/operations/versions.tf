@@ -22,9 +22,9 @@ provider "aws" {
   skip_credentials_validation = var.use_emulator
   skip_metadata_api_check     = var.use_emulator
   s3_use_path_style           = var.use_emulator
-  # Emulator only: a call the emulator does not implement fails at once instead of being
-  # retried for minutes (on AWS the provider's defaults apply).
-  max_retries            = var.use_emulator ? 1 : null
+  # Emulator only: a call the emulator does not implement fails within seconds instead of
+  # being retried for minutes (on AWS the provider's defaults apply).
+  max_retries            = var.use_emulator ? 5 : null
   retry_mode             = var.use_emulator ? "standard" : null
   skip_region_validation = var.use_emulator
 
@@ -51,9 +51,9 @@ provider "aws" {
   skip_credentials_validation = var.use_emulator
   skip_metadata_api_check     = var.use_emulator
   s3_use_path_style           = var.use_emulator
-  # Emulator only: a call the emulator does not implement fails at once instead of being
-  # retried for minutes (on AWS the provider's defaults apply).
-  max_retries            = var.use_emulator ? 1 : null
+  # Emulator only: a call the emulator does not implement fails within seconds instead of
+  # being retried for minutes (on AWS the provider's defaults apply).
+  max_retries            = var.use_emulator ? 5 : null
   retry_mode             = var.use_emulator ? "standard" : null
   skip_region_validation = var.use_emulator
 
@@ -80,9 +80,9 @@ provider "aws" {
   skip_credentials_validation = var.use_emulator
   skip_metadata_api_check     = var.use_emulator
   s3_use_path_style           = var.use_emulator
-  # Emulator only: a call the emulator does not implement fails at once instead of being
-  # retried for minutes (on AWS the provider's defaults apply).
-  max_retries            = var.use_emulator ? 1 : null
+  # Emulator only: a call the emulator does not implement fails within seconds instead of
+  # being retried for minutes (on AWS the provider's defaults apply).
+  max_retries            = var.use_emulator ? 5 : null
   retry_mode             = var.use_emulator ? "standard" : null
   skip_region_validation = var.use_emulator
 
@@ -109,9 +109,9 @@ provider "aws" {
   skip_credentials_validation = var.use_emulator
   skip_metadata_api_check     = var.use_emulator
   s3_use_path_style           = var.use_emulator
-  # Emulator only: a call the emulator does not implement fails at once instead of being
-  # retried for minutes (on AWS the provider's defaults apply).
-  max_retries            = var.use_emulator ? 1 : null
+  # Emulator only: a call the emulator does not implement fails within seconds instead of
+  # being retried for minutes (on AWS the provider's defaults apply).
+  max_retries            = var.use_emulator ? 5 : null
   retry_mode             = var.use_emulator ? "standard" : null
   skip_region_validation = var.use_emulator
 
