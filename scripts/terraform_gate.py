@@ -118,7 +118,7 @@ VALIDATE_DIR = REPO_ROOT / ".terraform-validate"
 NOT_INSTALLABLE = ("Failed to install provider", "Failed to query available provider packages", "could not connect")
 
 
-def sync_copy(repo: Path = REPO_ROOT, dest: Path = VALIDATE_DIR) -> Path:
+def sync_copy(repo: Path, dest: Path) -> Path:
     """Mirror terraform/*.tf into `dest` (kept between runs, so providers are installed once)."""
     import shutil
 
@@ -158,7 +158,7 @@ def cmd_validate(_args) -> int:
         print("terraform validate: not run (no terraform on PATH)")
         return 0
     start = time.monotonic()
-    copy = sync_copy()
+    copy = sync_copy(REPO_ROOT, VALIDATE_DIR)
     stamp, key = copy / "validated.sha256", validation_key(copy)
     if stamp.exists() and stamp.read_text() == key:
         print(f"terraform validate: {len(ROOTS)}/{len(ROOTS)} roots valid (unchanged since the last validation)")
