@@ -218,3 +218,53 @@ def sagemaker_domain_tag_propagation() -> None:
 
     SageMakerResponse.create_domain = create_domain
     Domain.describe = describe
+
+
+# ---- what `terraform destroy` calls ----------------------------------------------------------
+
+
+@extension
+def sagemaker_delete_model_package_group() -> None:
+    """SageMaker DeleteModelPackageGroup (moto 5.2 answers HTTP 500: not implemented).
+
+    As on AWS: an unknown group is a ValidationException "... does not exist" (what the provider
+    treats as already deleted), and a group that still holds model packages cannot be deleted.
+    """
+    from moto.core.responses import ActionResult
+    from moto.sagemaker.exceptions import ValidationError
+    from moto.sagemaker.models import SageMakerModelBackend
+    from moto.sagemaker.responses import SageMakerResponse
+
+    def delete_model_package_group(self, model_package_group_name: str) -> None:
+        group = self.describe_model_package_group(model_package_group_name)  # ValidationError when unknown
+        packages = [p for p in self.model_packages.values() if p.model_package_group_name == model_package_group_name]
+        if packages:
+            raise ValidationError(message=f"Model package group {group.arn} still has {len(packages)} model packages.")
+        del self.model_package_groups[model_package_group_name]
+
+    def delete_model_package_group_response(self) -> ActionResult:
+        self.sagemaker_backend.delete_model_package_group(self._get_param("ModelPackageGroupName"))
+        return ActionResult({})
+
+    SageMakerModelBackend.delete_model_package_group = delete_model_package_group
+    SageMakerResponse.delete_model_package_group = delete_model_package_group_response
+
+
+@extension
+def sagemaker_missing_domain_is_resource_not_found() -> None:
+    """DescribeDomain of an unknown (e.g. just deleted) domain answers ResourceNotFound, as AWS does.
+
+    moto 5.2 answers ValidationException, so the provider, which waits for ResourceNotFound after
+    DeleteDomain, reported the deleted Studio domain as an error.
+    """
+    from moto.sagemaker.exceptions import ResourceNotFound
+    from moto.sagemaker.models import SageMakerModelBackend
+
+    original = SageMakerModelBackend.describe_domain
+
+    def describe_domain(self, domain_id: str) -> dict:
+        if domain_id not in self.domains:
+            raise ResourceNotFound(message=f"Domain {domain_id} not found.")
+        return original(self, domain_id)
+
+    SageMakerModelBackend.describe_domain = describe_domain

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+from botocore.exceptions import ClientError
+
 from awsenv.sessions import aws_session
 
 
@@ -58,3 +61,20 @@ def test_studio_domain_reports_its_tag_propagation(emulator):
     enabled = sm.create_domain(DomainName="tags-enabled", TagPropagation="ENABLED", **common)["DomainId"]
     assert sm.describe_domain(DomainId=default)["TagPropagation"] == "DISABLED"
     assert sm.describe_domain(DomainId=enabled)["TagPropagation"] == "ENABLED"
+
+
+def test_model_package_group_can_be_deleted_once_empty(emulator):
+    sm = aws_session(emulator, "dev", local=True).client("sagemaker")
+    sm.create_model_package_group(ModelPackageGroupName="empty-group")
+    sm.delete_model_package_group(ModelPackageGroupName="empty-group")
+    with pytest.raises(ClientError, match="does not exist"):
+        sm.describe_model_package_group(ModelPackageGroupName="empty-group")
+    with pytest.raises(ClientError, match="does not exist"):
+        sm.delete_model_package_group(ModelPackageGroupName="empty-group")
+
+
+def test_a_deleted_studio_domain_is_resource_not_found(emulator):
+    sm = aws_session(emulator, "dev", local=True).client("sagemaker")
+    with pytest.raises(ClientError) as missing:
+        sm.describe_domain(DomainId="d-missing")
+    assert missing.value.response["Error"]["Code"] == "ResourceNotFound"
