@@ -53,11 +53,16 @@ def _chdir(root: str) -> str:
 
 
 def _emulator_env(cfg: Config) -> dict[str, str]:
+    # S3 Control puts the account id in front of the host (`<account>.127.0.0.1`), a name that
+    # resolves nowhere: such requests go to the emulator as their HTTP proxy (it routes them by
+    # path). Requests to 127.0.0.1 itself are never proxied.
     return {
         "AWS_ENDPOINT_URL": cfg.emulator_url,
         "AWS_ACCESS_KEY_ID": EMULATOR_KEY,
         "AWS_SECRET_ACCESS_KEY": EMULATOR_KEY,
         "AWS_REGION": cfg.region,
+        "HTTP_PROXY": cfg.emulator_url,
+        "NO_PROXY": "127.0.0.1,localhost",
     }
 
 

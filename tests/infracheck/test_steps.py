@@ -18,6 +18,9 @@ def test_plan_uses_the_applied_variables_and_detailed_exit_codes(cfg):
         "-var=use_emulator=true",
     )
     assert step.env["AWS_ENDPOINT_URL"] == cfg.emulator_url
+    # S3 Control's `<account>.127.0.0.1` host resolves nowhere: it reaches the emulator as a proxy
+    assert step.env["HTTP_PROXY"] == cfg.emulator_url
+    assert step.env["NO_PROXY"].split(",") == ["127.0.0.1", "localhost"]
 
 
 def test_destroy_is_an_auto_approved_apply_destroy_with_the_same_mode(cfg):
