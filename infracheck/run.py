@@ -53,14 +53,14 @@ class Run:
     def logs(self) -> Path:
         return self.root / "logs"
 
-    def start(self, name: str, where: str, argv: list[str]) -> Future:
-        return self.pool.submit(sandbox.run, name, argv, self.copies[where], self.env, self.logs)
+    def start(self, name: str, where: str, argv: list[str], env: dict[str, str] | None = None) -> Future:
+        return self.pool.submit(sandbox.run, name, argv, self.copies[where], {**self.env, **(env or {})}, self.logs)
 
     def task(self, name: str, where: str, task: str, *args: str) -> Future:
         return self.start(name, where, sandbox.invoke_command(task, *args))
 
     def terraform(self, name: str, where: str, step: terraform.Step) -> Future:
-        return self.start(name, where, ["terraform", *step.args])
+        return self.start(name, where, ["terraform", *step.args], step.env)
 
     def finish(self, *futures: Future, verdicts: dict[int, str] | None = None) -> list[sandbox.Outcome]:
         """Wait for the steps; print and time them; raise with the first failure's log tail."""
