@@ -6,9 +6,10 @@ PYTHON ?= python3
 INVOKE := .venv/bin/invoke
 ENV ?=
 REF ?= HEAD
+PROVIDER ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help bootstrap test lint security check demo deploy lock images manifest manifest-check promote smoke retrain tf-fmt tf-validate
+.PHONY: help bootstrap test lint security check test-infra demo deploy lock images manifest manifest-check promote smoke retrain tf-fmt tf-validate
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -26,6 +27,9 @@ security: $(INVOKE) ## checkov over every Terraform root (zero failed checks)
 	@$(INVOKE) checks.security
 
 check: lint security test ## lint + security + test: what CI runs
+
+test-infra: $(INVOKE) ## apply, check, re-plan, destroy every Terraform root on the emulator [PROVIDER=6: require aws 6.x]
+	@$(INVOKE) checks.test-infra --provider="$(PROVIDER)"
 
 demo: $(INVOKE) ## dev -> staging -> prod on the local emulator, end to end
 	@$(INVOKE) demo

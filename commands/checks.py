@@ -29,6 +29,7 @@ def lint_commands(c) -> list[str]:
         commands.append(f"{VENV_BIN}/hadolint " + " ".join(dockerfiles))
     if Path(REPO_ROOT / "scripts" / "terraform_gate.py").exists():
         commands.append(f"{VENV_BIN}/python scripts/terraform_gate.py syntax")
+        commands.append(f"{VENV_BIN}/python scripts/terraform_gate.py validate")
     return commands
 
 
@@ -41,7 +42,7 @@ def security_commands(c) -> list[str]:
 
 @task
 def lint(c):
-    """ruff (lint + format), actionlint, zizmor, hadolint and the Terraform syntax check."""
+    """ruff (lint + format), actionlint, zizmor, hadolint, the Terraform syntax check and terraform validate."""
     with c.cd(str(REPO_ROOT)):
         for command in lint_commands(c):
             print(f"+ {command}", flush=True)
@@ -91,6 +92,27 @@ def tf_fmt(c):
 def tf_validate(c):
     """terraform init -backend=false + validate for each root (needs terraform; run in CI)."""
     _terraform(c, terraform_validate_commands())
+
+
+@task(
+    help={
+        "probe": "only say whether terraform >= 1.10 and an AWS provider are available (exit 1 when not)",
+        "keep": "keep the sandbox copies and logs even when everything passed",
+        "provider": "require this major version of the AWS provider, e.g. 6 (default: any the roots allow)",
+    }
+)
+def test_infra(c, probe=False, keep=False, provider=""):
+    """Apply every Terraform root on a private emulator through the tasks (--local), check what exists,
+    re-plan (no changes allowed), destroy. Needs terraform >= 1.10 and an installable AWS provider."""
+    from commands.common import user_errors
+    from infracheck import prerequisites, run
+
+    with user_errors():
+        if probe:
+            print(f"test-infra: available: {prerequisites.check(major=provider).summary()}")
+            return
+        timings = run.execute(keep=keep, major=provider)
+    print(run.report(timings))
 
 
 @task(help={"k": "only tests matching this pytest -k expression", "args": "extra pytest arguments"})

@@ -14,8 +14,8 @@ data "aws_region" "current" {}
 locals {
   name         = "${var.project}-${var.environment}"
   ops_account  = var.account_ids.operations
-  ecr_registry = "${local.ops_account}.dkr.ecr.${data.aws_region.current.region}.amazonaws.com"
-  ecr_arns     = { for image, repo in var.ecr_repositories : image => "arn:aws:ecr:${data.aws_region.current.region}:${local.ops_account}:repository/${repo}" }
+  ecr_registry = "${local.ops_account}.dkr.ecr.${data.aws_region.current.id}.amazonaws.com"
+  ecr_arns     = { for image, repo in var.ecr_repositories : image => "arn:aws:ecr:${data.aws_region.current.id}:${local.ops_account}:repository/${repo}" }
 
   data_bucket_arn = "arn:aws:s3:::${var.data_bucket_name}"
 

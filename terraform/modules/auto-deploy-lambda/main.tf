@@ -8,10 +8,10 @@ data "aws_region" "current" {}
 
 locals {
   account    = data.aws_caller_identity.current.account_id
-  arn_prefix = "arn:${data.aws_partition.current.partition}:sagemaker:${data.aws_region.current.region}:${local.account}"
+  arn_prefix = "arn:${data.aws_partition.current.partition}:sagemaker:${data.aws_region.current.id}:${local.account}"
   log_group  = "/aws/lambda/${var.function_name}"
 
-  alarm_prefix = "arn:${data.aws_partition.current.partition}:cloudwatch:${data.aws_region.current.region}:${local.account}:alarm"
+  alarm_prefix = "arn:${data.aws_partition.current.partition}:cloudwatch:${data.aws_region.current.id}:${local.account}:alarm"
   endpoint_arns = [
     "${local.arn_prefix}:endpoint/${var.endpoint_name}",
     "${local.arn_prefix}:endpoint-config/${var.endpoint_name}-*",
@@ -140,7 +140,7 @@ data "aws_iam_policy_document" "this" {
   statement {
     sid       = "ScaleEndpointVariants"
     actions   = ["application-autoscaling:PutScalingPolicy", "application-autoscaling:RegisterScalableTarget"]
-    resources = ["arn:${data.aws_partition.current.partition}:application-autoscaling:${data.aws_region.current.region}:${local.account}:scalable-target/*"]
+    resources = ["arn:${data.aws_partition.current.partition}:application-autoscaling:${data.aws_region.current.id}:${local.account}:scalable-target/*"]
 
     condition {
       test     = "StringEquals"

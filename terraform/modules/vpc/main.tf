@@ -137,7 +137,7 @@ resource "aws_vpc_endpoint" "s3" {
   count = var.create ? 1 : 0
 
   vpc_id            = aws_vpc.this[0].id
-  service_name      = "com.amazonaws.${data.aws_region.current.region}.s3"
+  service_name      = "com.amazonaws.${data.aws_region.current.id}.s3"
   vpc_endpoint_type = "Gateway"
   route_table_ids   = [aws_route_table.private[0].id]
   tags              = merge(var.tags, { Name = "${var.name}-s3" })
@@ -172,7 +172,7 @@ resource "aws_vpc_endpoint" "interface" {
   for_each = var.create ? toset(var.interface_endpoint_services) : toset([])
 
   vpc_id              = aws_vpc.this[0].id
-  service_name        = "com.amazonaws.${data.aws_region.current.region}.${each.value}"
+  service_name        = "com.amazonaws.${data.aws_region.current.id}.${each.value}"
   vpc_endpoint_type   = "Interface"
   subnet_ids          = aws_subnet.private[*].id
   security_group_ids  = [aws_security_group.endpoints[0].id]
