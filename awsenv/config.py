@@ -18,6 +18,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 ENV_FILE = REPO_ROOT / ".env"
 
 ENVIRONMENTS = ("dev", "staging", "prod")
+RETRAINING_SCHEDULE = "cron(0 3 ? * MON *)"  # Mondays 03:00 UTC (EventBridge Scheduler expression)
 ACCOUNTS = ("operations", *ENVIRONMENTS)
 
 # Keys of `.env`. Account ids are required; the rest have defaults.
@@ -96,6 +97,18 @@ class Config:
     def auto_deploy_function_name(self) -> str:
         """The auto-deploy Lambda (same name in every env account)."""
         return f"{self.project}-auto-deploy"
+
+    def auto_deploy_rule_name(self) -> str:
+        """The EventBridge rule that sends model-approval events to the auto-deploy Lambda."""
+        return f"{self.auto_deploy_function_name()}-model-approval"
+
+    def retraining_schedule_name(self, env: str) -> str:
+        """The EventBridge Scheduler schedule that starts the env's pipeline (prod enables it)."""
+        return f"{self.project}-{check_env(env)}-retraining"
+
+    def retraining_role_arn(self, env: str) -> str:
+        """The role the retraining schedule assumes to start the pipeline."""
+        return f"arn:aws:iam::{self.accounts[env]}:role/{self.retraining_schedule_name(env)}-scheduler"
 
     def model_package_group(self, env: str) -> str:
         check_env(env)

@@ -201,7 +201,7 @@ def _opt_ml(tmp_path, hyperparameters, channels=("train",)):
 
 
 def _run_train(repo_root, root):
-    env = {**os.environ, "OPT_ML_ROOT": str(root)}
+    env = {**os.environ, "OPT_ML_ROOT": str(root), "PYTHONPATH": str(repo_root)}  # the image's PYTHONPATH
     return subprocess.run(
         [sys.executable, str(repo_root / "docker" / "training" / "train")],
         env=env,
@@ -244,4 +244,4 @@ def test_train_launcher_reports_setup_failures_to_sagemaker(repo_root, tmp_path)
     root = _opt_ml(tmp_path, {"C": "4.0"})
     result = _run_train(repo_root, root)
     assert result.returncode == 1
-    assert (root / "output" / "failure").read_text().startswith("train: RuntimeError: no sagemaker_program")
+    assert (root / "output" / "failure").read_text().startswith("train: ScriptModeError: no sagemaker_program")

@@ -174,8 +174,7 @@ class Execution:
         properties = registry.register(self.sagemaker, step["Name"], args)
         self.model_package_arn = properties["ModelPackageArn"]
         self.say(f"  registered {self.model_package_arn} ({properties['ModelApprovalStatus']})")
-        if properties["ModelApprovalStatus"] == "Approved":
-            registry.notify_approved(self.cfg, self.env, self.model_package_arn, self.say)
+        registry.publish_change(self.sagemaker, self.cfg, self.env, self.model_package_arn, self.say)
         return properties
 
     def _fail(self, step: dict) -> dict:
