@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from awsenv.config import Config
-from awsenv.errors import UserError
+from awsenv.errors import UserError, is_not_found
 from awsenv.sessions import aws_session
 from training_pipeline.local_executor.registry import ensure_group
 from training_pipeline.local_executor.runner import RUNS_DIR, run_definition
@@ -32,7 +32,9 @@ def check_data_bucket(cfg: Config, env: str) -> None:
     bucket = cfg.data_bucket(env)
     try:
         aws_session(cfg, env, local=True).client("s3").head_bucket(Bucket=bucket)
-    except ClientError:
+    except ClientError as error:
+        if not is_not_found(error):
+            raise
         raise UserError(
             f"data: bucket '{bucket}' does not exist in the emulated {env} account; "
             f"upload data first with `invoke data.upload --env={env} --local`"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from awsenv.config import Config
+from awsenv.errors import is_not_found
 from awsenv.event_bus import publish_model_package_change
 from training_pipeline.local_executor.errors import StepFailed
 
@@ -31,7 +32,9 @@ def ensure_group(sagemaker, group: str, description: str) -> None:
 
     try:
         sagemaker.describe_model_package_group(ModelPackageGroupName=group)
-    except ClientError:
+    except ClientError as error:
+        if not is_not_found(error):
+            raise
         sagemaker.create_model_package_group(ModelPackageGroupName=group, ModelPackageGroupDescription=description)
 
 
