@@ -3,7 +3,8 @@
 Preparation mirrors what `invoke deploy` + terraform do on AWS: the step code is uploaded to
 its content-addressed prefix, the model package group exists, and the pipeline is upserted
 in the env's emulated account (moto stores it; it cannot execute it). Then the executor runs
-the very definition JSON that `invoke pipeline.definition` prints.
+the very definition JSON that `invoke pipeline.definition` prints (rendered once per set of
+inputs: see `definitions.py`).
 """
 
 from __future__ import annotations
@@ -60,12 +61,12 @@ def run_local(
     """Upload code, ensure the group, upsert and run the pipeline of `env` on the emulator."""
     from awsenv.gitinfo import head_sha
     from training_pipeline.code import upload_code
-    from training_pipeline.pipeline import definition
+    from training_pipeline.local_executor.definitions import cached_definition
 
     check_emulator(cfg)
     check_data_bucket(cfg, env)
     image_tag = image_tag or head_sha()
-    text = definition(cfg, env, image_tag)
+    text, _ = cached_definition(cfg, env, image_tag)
     upload_code(cfg, env, local=True)
     ensure_group(
         aws_session(cfg, env, local=True).client("sagemaker"),
