@@ -33,6 +33,7 @@ def test_a_damaged_entry_is_rendered_again(cfg, tmp_path):
     cached_definition(cfg, "dev", "a" * 40, render=render, cache_dir=tmp_path)
     next(tmp_path.glob("*.json")).write_text('{"Steps": [')
     assert cached_definition(cfg, "dev", "a" * 40, render=render, cache_dir=tmp_path) == ('{"Steps": []}\n', False)
+    assert len(calls) == 2
 
 
 def test_the_key_covers_step_scripts_builder_code_and_config(cfg, repo_root, tmp_path):
