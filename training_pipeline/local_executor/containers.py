@@ -15,7 +15,6 @@ import io
 import json
 import os
 import re
-import subprocess
 import sys
 import tarfile
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from pathlib import Path
 
 from awsenv.s3uri import split_s3_uri
 from training_pipeline import script_mode
+from training_pipeline.local_executor import launcher
 from training_pipeline.local_executor.errors import ExecutorError, StepFailed
 from training_pipeline.local_executor.s3io import download_prefix, upload_directory
 
@@ -37,6 +37,7 @@ class StepContext:
     s3: object  # boto3 S3 client of the env's account on the emulator
     aws_env: dict[str, str]  # credentials/endpoint/region for the subprocess
     job_name: str
+    launcher: object = None  # launcher.WarmLauncher of the run (None: a fresh process per step)
 
     @property
     def root(self) -> Path:
@@ -64,21 +65,12 @@ def _run(ctx: StepContext, command: list[str], env: dict[str, str], timeout: flo
         "OPT_ML_ROOT": str(ctx.root),
         "PYTHONUNBUFFERED": "1",
     }
-    with ctx.log.open("w") as log:
-        log.write(f"$ {' '.join(command)}\n")
-        log.flush()
-        try:
-            code = subprocess.run(  # noqa: S603 - the definition's own step script, with this Python
-                command,
-                cwd=cwd or ctx.sandbox,
-                env=full_env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                timeout=timeout,
-                check=False,
-            ).returncode
-        except subprocess.TimeoutExpired:
-            raise StepFailed(ctx.name, f"timed out after {timeout:.0f} s; log: {ctx.log}") from None
+    ctx.log.write_text(f"$ {' '.join(command)}\n")
+    start = ctx.launcher.run if ctx.launcher is not None else launcher.spawn
+    try:
+        code = start(command, env=full_env, cwd=cwd or ctx.sandbox, log=ctx.log, timeout=timeout)
+    except launcher.StepTimeout:
+        raise StepFailed(ctx.name, f"timed out after {timeout:.0f} s; log: {ctx.log}") from None
     if code != 0:
         failure = ctx.root / "output" / "failure"
         reason = failure.read_text().splitlines()[0] if failure.exists() else _last_line(ctx.log)

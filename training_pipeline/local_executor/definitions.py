@@ -53,7 +53,7 @@ def cache_key(cfg: Config, env: str, image_tag: str, root: Path = REPO_ROOT) -> 
         digest.update(path.relative_to(root).as_posix().encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
     settings = {
         "versions": {name: _version(name) for name in DISTRIBUTIONS},
-        "config": [cfg.accounts, cfg.region, cfg.repository, cfg.project, cfg.emulator_port, cfg.ci],
+        "config": [cfg.accounts, cfg.region, cfg.repository, cfg.project, cfg.ci],  # not the port: unused
         "env": env,
         "image_tag": image_tag,
     }

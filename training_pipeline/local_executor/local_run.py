@@ -62,16 +62,18 @@ def run_local(
     from awsenv.gitinfo import head_sha
     from training_pipeline.code import upload_code
     from training_pipeline.local_executor.definitions import cached_definition
+    from training_pipeline.local_executor.launcher import WarmLauncher
 
     check_emulator(cfg)
     check_data_bucket(cfg, env)
-    image_tag = image_tag or head_sha()
-    text, _ = cached_definition(cfg, env, image_tag)
-    upload_code(cfg, env, local=True)
-    ensure_group(
-        aws_session(cfg, env, local=True).client("sagemaker"),
-        cfg.model_package_group(env),
-        f"{cfg.project} models ({env})",
-    )
-    record_pipeline(cfg, env, text, f"{cfg.project} training @ {image_tag}")
-    return run_definition(cfg, env, text, parameters, runs_dir=runs_dir, say=say)
+    with WarmLauncher() as step_launcher:  # its helper imports the steps' libraries while we prepare
+        image_tag = image_tag or head_sha()
+        text, _ = cached_definition(cfg, env, image_tag)
+        upload_code(cfg, env, local=True)
+        ensure_group(
+            aws_session(cfg, env, local=True).client("sagemaker"),
+            cfg.model_package_group(env),
+            f"{cfg.project} models ({env})",
+        )
+        record_pipeline(cfg, env, text, f"{cfg.project} training @ {image_tag}")
+        return run_definition(cfg, env, text, parameters, runs_dir=runs_dir, say=say, step_launcher=step_launcher)
