@@ -177,6 +177,32 @@ def _wait_in_service(sm, target: Target) -> None:
         ) from None
 
 
+def _ensure_model_and_config(sm, target: Target, package: registry.Package, name: str) -> list[dict[str, str]]:
+    """The Model and EndpointConfig `name` of `package` (created when missing); their tags."""
+    spec = deployment_spec(target, package)
+    tags = [{"Key": "model-package-arn", "Value": package.arn}, {"Key": "env", "Value": target.env}]
+    try:
+        sm.describe_model(ModelName=name)
+    except sm.exceptions.ClientError as error:
+        if not is_not_found(error):
+            raise
+        sm.create_model(ModelName=name, ExecutionRoleArn=target.role_arn, PrimaryContainer=spec["container"], Tags=tags)
+    try:
+        sm.describe_endpoint_config(EndpointConfigName=name)
+    except sm.exceptions.ClientError as error:
+        if not is_not_found(error):
+            raise
+        config: dict[str, Any] = {
+            "EndpointConfigName": name,
+            "ProductionVariants": [{"VariantName": VARIANT, "ModelName": name, **spec["variant"]}],
+            "Tags": tags,
+        }
+        if spec["capture"]:
+            config["DataCaptureConfig"] = spec["capture"]
+        sm.create_endpoint_config(**config)
+    return tags
+
+
 def deploy(session, target: Target, version: int | None = None) -> DeployResult:
     """Deploy package `version` (default: newest Approved) to `target`'s endpoint; see module docstring."""
     started = time.monotonic()
@@ -200,28 +226,7 @@ def deploy(session, target: Target, version: int | None = None) -> DeployResult:
             "delete it (aws sagemaker delete-endpoint) and deploy again"
         )
 
-    spec = deployment_spec(target, package)
-    tags = [{"Key": "model-package-arn", "Value": package.arn}, {"Key": "env", "Value": target.env}]
-    try:
-        sm.describe_model(ModelName=name)
-    except sm.exceptions.ClientError as error:
-        if not is_not_found(error):
-            raise
-        sm.create_model(ModelName=name, ExecutionRoleArn=target.role_arn, PrimaryContainer=spec["container"], Tags=tags)
-    try:
-        sm.describe_endpoint_config(EndpointConfigName=name)
-    except sm.exceptions.ClientError as error:
-        if not is_not_found(error):
-            raise
-        config: dict[str, Any] = {
-            "EndpointConfigName": name,
-            "ProductionVariants": [{"VariantName": VARIANT, "ModelName": name, **spec["variant"]}],
-            "Tags": tags,
-        }
-        if spec["capture"]:
-            config["DataCaptureConfig"] = spec["capture"]
-        sm.create_endpoint_config(**config)
-
+    tags = _ensure_model_and_config(sm, target, package, name)
     if endpoint is None:
         sm.create_endpoint(EndpointName=target.endpoint_name, EndpointConfigName=name, Tags=tags)
         action = "created"
