@@ -14,10 +14,19 @@ SCRIPT = """
 import json, os, sys
 import sklearn
 print("step", json.dumps({"argv": sys.argv[1:], "cwd": os.getcwd(), "pid": os.getpid(),
-      "env": os.environ.get("STEP_VALUE"), "aws": os.environ.get("AWS_PROFILE"), "name": __name__}))
+      "env": os.environ.get("STEP_VALUE"), "path": os.environ.get("PATH"), "name": __name__}))
 code = os.environ.get("STEP_EXIT", "0")
 sys.exit(int(code) if code.isdigit() else code)
 """
+
+
+@pytest.fixture(scope="module")
+def warm():
+    """One warm helper for the module (it imports scikit-learn: seconds)."""
+    with WarmLauncher() as launcher:
+        launcher._ready(wait=120.0)
+        launcher.steps = 1  # past the first step: every step is forked
+        yield launcher
 
 
 @pytest.fixture
@@ -38,38 +47,40 @@ def run(start, script, tmp_path, **env):
     return code, json.loads(line.removeprefix("step ")), text
 
 
-def test_a_forked_step_gets_its_own_process_argv_directory_environment_and_log(script, tmp_path, monkeypatch):
-    monkeypatch.setenv("AWS_PROFILE", "not-for-steps")
-    with WarmLauncher() as launcher:
-        launcher.run([sys.executable, "-c", "pass"], env={}, cwd=tmp_path, log=tmp_path / "first", timeout=60)
-        helper = launcher.helper.pid
-        code, seen, text = run(launcher.run, script, tmp_path)
-        assert launcher.ready and launcher.steps == 2
+def test_a_forked_step_gets_its_own_process_argv_directory_environment_and_log(warm, script, tmp_path):
+    code, seen, text = run(warm.run, script, tmp_path)
     assert code == 0 and text.startswith("$ header\n")
     assert seen["argv"] == ["--C", "4.0"] and seen["cwd"] == str(tmp_path / "work") and seen["name"] == "__main__"
-    assert seen["env"] == "v" and seen["aws"] is None  # only the environment the step was given
-    assert seen["pid"] not in (os.getpid(), helper)
+    assert seen["env"] == "v" and seen["path"] is None  # only the environment the step was given
+    assert seen["pid"] not in (os.getpid(), warm.helper.pid)
+
+
+def test_the_first_step_does_not_wait_for_the_warm_up(script, tmp_path, monkeypatch):
+    import training_pipeline.local_executor.launcher as module
+
+    spawned = []
+    monkeypatch.setattr(module, "spawn", lambda command, **kw: spawned.append(command) or 0)
+    with WarmLauncher() as launcher:  # its helper is still importing
+        assert launcher.run([sys.executable, str(script)], env={}, cwd=tmp_path, log=tmp_path / "l", timeout=60) == 0
+        assert spawned == [[sys.executable, str(script)]] and launcher.steps == 1
 
 
 @pytest.mark.parametrize("start", ["warm", "spawn"])
-def test_exit_codes_and_messages_are_the_scripts(script, tmp_path, start):
-    with WarmLauncher() as launcher:
-        launcher.ready = launcher._ready(wait=120.0) if launcher.helper else False
-        runner = launcher.run if start == "warm" else spawn
-        assert run(runner, script, tmp_path, STEP_EXIT="3")[0] == 3
-        code, _, text = run(runner, script, tmp_path, STEP_EXIT="no test rows")
+def test_exit_codes_and_messages_are_the_scripts(warm, script, tmp_path, start):
+    runner = warm.run if start == "warm" else spawn
+    assert run(runner, script, tmp_path, STEP_EXIT="3")[0] == 3
+    code, _, text = run(runner, script, tmp_path, STEP_EXIT="no test rows")
     assert code == 1 and "no test rows" in text
 
 
-def test_a_step_over_its_time_is_stopped(tmp_path):
+def test_a_step_over_its_time_is_stopped(warm, tmp_path):
     slow = tmp_path / "slow.py"
     slow.write_text("import time\ntime.sleep(60)\n")
-    with WarmLauncher() as launcher:
-        launcher._ready(wait=120.0)
-        launcher.steps = 1
-        with pytest.raises(StepTimeout):
-            launcher.run([sys.executable, str(slow)], env={}, cwd=tmp_path, log=tmp_path / "log", timeout=0.5)
-        assert launcher.run([sys.executable, "-c", "pass"], env={}, cwd=tmp_path, log=tmp_path / "l2", timeout=60) == 0
+    with pytest.raises(StepTimeout):
+        warm.run([sys.executable, str(slow)], env={}, cwd=tmp_path, log=tmp_path / "log", timeout=0.5)
+    quick = tmp_path / "quick.py"
+    quick.write_text("")
+    assert warm.run([sys.executable, str(quick)], env={}, cwd=tmp_path, log=tmp_path / "l2", timeout=60) == 0
 
 
 def test_spawn_mode_starts_no_helper(monkeypatch):
