@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from awsenv.config import ENVIRONMENTS, RETRAINING_SCHEDULE, Config
+from awsenv.config import ENVIRONMENTS, Config
 from awsenv.errors import UserError
 from inference.client import SAMPLE_TEXTS, format_prediction, http_call, local_port, predictions
 
@@ -185,35 +185,6 @@ def train_all(cfg: Config, hooks: PipelineHooks, envs: tuple[str, ...]) -> list[
             raise
 
 
-def register_schedule(cfg: Config, env: str = "prod") -> str:
-    """Prod's weekly retraining: the schedule terraform/modules/retraining-schedule creates (upsert)."""
-    from awsenv.sessions import aws_session
-
-    scheduler = aws_session(cfg, env, local=True).client("scheduler")
-    name = cfg.retraining_schedule_name(env)
-    arguments = {
-        "Name": name,
-        "ScheduleExpression": RETRAINING_SCHEDULE,
-        "FlexibleTimeWindow": {"Mode": "FLEXIBLE", "MaximumWindowInMinutes": 60},
-        "Target": {
-            "Arn": f"arn:aws:sagemaker:{cfg.region}:{cfg.accounts[env]}:pipeline/{cfg.pipeline_name(env)}",
-            "RoleArn": cfg.retraining_role_arn(env),
-            "SageMakerPipelineParameters": {
-                "PipelineParameterList": [
-                    {"Name": "InputDataUri", "Value": cfg.dataset_uri(env)},
-                    {"Name": "ModelApprovalStatus", "Value": "PendingManualApproval"},
-                ]
-            },
-        },
-    }
-    try:
-        scheduler.get_schedule(Name=name)
-        scheduler.update_schedule(**arguments)
-    except scheduler.exceptions.ResourceNotFoundException:
-        scheduler.create_schedule(**arguments)
-    return f"{name} ({RETRAINING_SCHEDULE}) -> pipeline {cfg.pipeline_name(env)} in {env}"
-
-
 def summary(results: list[EnvResult]) -> list[str]:
     rows = [f"  {'env':<8} {'model':<6} {'accuracy':<9} {'endpoint':<32} {'deploy':<10} {'p50 latency'}"]
     for r in results:
@@ -270,6 +241,8 @@ def steps(cfg: Config, hooks: PipelineHooks, envs: tuple[str, ...], servers: lis
     trained = train_all(cfg, hooks, envs)
     results = [serve_env(cfg, item, servers, say) for item in trained]
     if "prod" in envs:
+        from laptop.schedule import register_schedule
+
         say(f"schedule   {register_schedule(cfg)}")
     return results
 
