@@ -41,7 +41,7 @@ def run(start, script, tmp_path, **env):
     log = tmp_path / f"log-{len(list(tmp_path.glob('log-*')))}"
     log.write_text("$ header\n")
     code = start([sys.executable, str(script), "--C", "4.0"], env={"STEP_VALUE": "v", **env}, cwd=tmp_path / "work",
-                 log=log, timeout=60)  # fmt: skip
+                 log=log, timeout=300)  # fmt: skip
     text = log.read_text()
     line = next((line for line in text.splitlines() if line.startswith("step ")), "step null")
     return code, json.loads(line.removeprefix("step ")), text
