@@ -5,6 +5,8 @@
 PYTHON ?= python3
 INVOKE := .venv/bin/invoke
 ENV ?=
+EXTRAS ?=
+UPGRADE ?=
 REF ?= HEAD
 PROVIDER ?=
 
@@ -15,7 +17,7 @@ help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 bootstrap: ## create .venv, the checkov env, the HCL parser and .env (idempotent)
-	@$(PYTHON) scripts/bootstrap.py
+	@$(PYTHON) scripts/bootstrap.py --extras="$(EXTRAS)"
 
 test: $(INVOKE) ## run the test suite (pytest + emulator)
 	@$(INVOKE) checks.test
@@ -61,8 +63,8 @@ tf-fmt: $(INVOKE) ## terraform fmt -check -recursive (needs terraform >= 1.10; C
 tf-validate: $(INVOKE) ## terraform init -backend=false + validate per root (needs terraform; CI)
 	@$(INVOKE) checks.tf-validate
 
-lock: $(INVOKE) ## re-resolve requirements/*.lock from requirements/requirements.in
-	@$(INVOKE) checks.lock
+lock: $(INVOKE) ## resolve requirements/*.in into hashed lock files with uv: [UPGRADE=1]
+	@$(INVOKE) checks.lock $(if $(UPGRADE),--upgrade)
 
 $(INVOKE):
 	@echo "make: .venv is missing; run 'make bootstrap' first" >&2; exit 1

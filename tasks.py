@@ -74,7 +74,7 @@ def demo(c):
     cfg = config()
     from invoke import Exit
 
-    from inference import demo as demo_module
+    from laptop import demo as demo_module
 
     with user_errors():
         try:

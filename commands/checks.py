@@ -123,20 +123,8 @@ def test(c, k="", args=""):
         c.run(f"{VENV_BIN}/python -m pytest -n 2{selector} {args}".rstrip(), pty=False)
 
 
-@task
-def lock(c):
-    """Re-resolve requirements/requirements.lock and checkov.lock from the package index."""
-    import tempfile
-
-    header = {
-        "requirements.lock": "# Resolved from requirements.in by `make lock`; install with `make bootstrap`.",
-        "checkov.lock": "# checkov in its own environment (its boto3 pin conflicts with sagemaker). `make lock` regenerates it.",
-    }
-    sources = {"requirements.lock": "-r requirements/requirements.in", "checkov.lock": "'checkov==3.3.*'"}
+@task(help={"upgrade": "re-resolve to the newest allowed versions (default: keep the locked pins)"})
+def lock(c, upgrade=False):
+    """Resolve requirements/*.in (and extras/*.in) into hashed, universal lock files with uv."""
     with c.cd(str(REPO_ROOT)):
-        for lock_name, source in sources.items():
-            with tempfile.TemporaryDirectory() as tmp:
-                c.run(f"python3 -m venv {tmp}/venv && {tmp}/venv/bin/pip install --quiet {source}")
-                frozen = c.run(f"{tmp}/venv/bin/pip freeze --exclude-editable", hide=True).stdout
-            (REPO_ROOT / "requirements" / lock_name).write_text(header[lock_name] + "\n" + frozen)
-            print(f"lock: wrote requirements/{lock_name}")
+        c.run(f"{VENV_BIN}/python scripts/lock.py" + (" --upgrade" if upgrade else ""))

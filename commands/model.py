@@ -62,9 +62,9 @@ def approve(c, env, version, local=False, reject=False):
         package = registry.set_approval(sm, cfg.model_package_group(env), version, status, "invoke model.approve")
         print(f"model package version {package.version} of {package.group} ({env}): {package.status}")
         if local:
-            from awsenv.local_events import model_package_state_changed
+            from laptop.events import deliver_model_package_change
 
-            print(f"auto-deploy: {model_package_state_changed(cfg, env, package.arn)}")
+            print(f"auto-deploy: {deliver_model_package_change(cfg, env, sm, package.arn)}")
         else:
             print("auto-deploy: the EventBridge rule runs the auto-deploy Lambda for this change")
 

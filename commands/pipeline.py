@@ -68,8 +68,10 @@ def run(c, env, local=False, wait=False, image_tag="", param=None):
     parameters = _parameters(param or [])
     with user_errors():
         if local:
+            from laptop.events import subscribe_auto_deploy
             from training_pipeline.local_executor import run_local
 
+            subscribe_auto_deploy(cfg, env)  # as the EventBridge rule does on AWS
             run_local(cfg, env, _image_tag(image_tag), parameters)
             return
         from training_pipeline.pipeline import start_execution

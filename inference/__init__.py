@@ -4,9 +4,8 @@ handler.py      SageMaker scikit-learn hosting contract (model_fn/input_fn/predi
 server.py       GET /ping + POST /invocations over that handler (the inference container's `serve`)
 registry.py     model package lookups and approvals in an env's model registry
 deployer.py     Model + EndpointConfig + create/update endpoint, verified; idempotent
-auto_deploy.py  the Lambda behind "SageMaker Model Package State Change" (and its local twin)
+auto_deploy.py  the Lambda behind "SageMaker Model Package State Change" (locally: laptop.events)
 artifacts.py    endpoint -> config -> model -> model.tar.gz, downloaded and loaded
 client.py       invoke an endpoint (AWS or the local server) and the smoke test
 batch.py        batch transform on AWS; the same handler over a file locally
-demo.py         `make demo`: dev -> staging -> prod on the emulator
 """

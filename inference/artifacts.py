@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from awsenv.errors import UserError
+from awsenv.s3uri import split_s3_uri
 from inference.deployer import Target, serving
 from inference.handler import LoadedModel, model_fn
 
@@ -29,16 +30,9 @@ class DeployedModel:
     model_dir: Path
 
 
-def split_s3_uri(uri: str) -> tuple[str, str]:
-    if not uri.startswith("s3://") or "/" not in uri[len("s3://") :]:
-        raise UserError(f"S3 URI: '{uri}' is not s3://bucket/key; give a full S3 object URI")
-    bucket, _, key = uri[len("s3://") :].partition("/")
-    return bucket, key
-
-
 def download_model(s3, model_data_url: str, directory: Path) -> Path:
     """Download and extract `model_data_url` (a model.tar.gz) into `directory`."""
-    bucket, key = split_s3_uri(model_data_url)
+    bucket, key = split_s3_uri(model_data_url, need_key=True)
     archive = directory / "model.tar.gz"
     try:
         s3.download_file(bucket, key, str(archive))

@@ -1,7 +1,7 @@
 """Auto-deploy: the Lambda behind the EventBridge rule "SageMaker Model Package State Change".
 
     handler(event, context)                   on AWS (function `<project>-auto-deploy`)
-    handle_event(event, cfg=, env=, local=)   in-process, from `awsenv.local_events` (emulator)
+    handle_event(event, cfg=, env=, local=)   in-process: the local event bus rule (laptop.events)
 
 Both call `process(event, session, target)`:
 - events of another model package group (or another detail-type) -> ignored;

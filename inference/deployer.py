@@ -25,7 +25,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from awsenv.errors import UserError
+from awsenv.errors import UserError, is_not_found
 from inference import registry
 from inference.guardrails import VARIANT, autoscale, deployment_config, rollback_alarms
 
@@ -142,17 +142,12 @@ def deployment_name(target: Target, package: registry.Package) -> str:
     return f"{target.endpoint_name}-v{package.version}-{digest[:8]}"
 
 
-def _missing(error) -> bool:
-    message = error.response.get("Error", {}).get("Message", "").lower()
-    return "could not find" in message or "not found" in message or "does not exist" in message
-
-
 def describe_endpoint(sm, name: str) -> dict[str, Any] | None:
     """The endpoint's description, or None if it does not exist (any other error propagates)."""
     try:
         return sm.describe_endpoint(EndpointName=name)
     except sm.exceptions.ClientError as error:
-        if _missing(error):
+        if is_not_found(error):
             return None
         raise
 
@@ -182,6 +177,32 @@ def _wait_in_service(sm, target: Target) -> None:
         ) from None
 
 
+def _ensure_model_and_config(sm, target: Target, package: registry.Package, name: str) -> list[dict[str, str]]:
+    """The Model and EndpointConfig `name` of `package` (created when missing); their tags."""
+    spec = deployment_spec(target, package)
+    tags = [{"Key": "model-package-arn", "Value": package.arn}, {"Key": "env", "Value": target.env}]
+    try:
+        sm.describe_model(ModelName=name)
+    except sm.exceptions.ClientError as error:
+        if not is_not_found(error):
+            raise
+        sm.create_model(ModelName=name, ExecutionRoleArn=target.role_arn, PrimaryContainer=spec["container"], Tags=tags)
+    try:
+        sm.describe_endpoint_config(EndpointConfigName=name)
+    except sm.exceptions.ClientError as error:
+        if not is_not_found(error):
+            raise
+        config: dict[str, Any] = {
+            "EndpointConfigName": name,
+            "ProductionVariants": [{"VariantName": VARIANT, "ModelName": name, **spec["variant"]}],
+            "Tags": tags,
+        }
+        if spec["capture"]:
+            config["DataCaptureConfig"] = spec["capture"]
+        sm.create_endpoint_config(**config)
+    return tags
+
+
 def deploy(session, target: Target, version: int | None = None) -> DeployResult:
     """Deploy package `version` (default: newest Approved) to `target`'s endpoint; see module docstring."""
     started = time.monotonic()
@@ -205,28 +226,7 @@ def deploy(session, target: Target, version: int | None = None) -> DeployResult:
             "delete it (aws sagemaker delete-endpoint) and deploy again"
         )
 
-    spec = deployment_spec(target, package)
-    tags = [{"Key": "model-package-arn", "Value": package.arn}, {"Key": "env", "Value": target.env}]
-    try:
-        sm.describe_model(ModelName=name)
-    except sm.exceptions.ClientError as error:
-        if not _missing(error):
-            raise
-        sm.create_model(ModelName=name, ExecutionRoleArn=target.role_arn, PrimaryContainer=spec["container"], Tags=tags)
-    try:
-        sm.describe_endpoint_config(EndpointConfigName=name)
-    except sm.exceptions.ClientError as error:
-        if not _missing(error):
-            raise
-        config: dict[str, Any] = {
-            "EndpointConfigName": name,
-            "ProductionVariants": [{"VariantName": VARIANT, "ModelName": name, **spec["variant"]}],
-            "Tags": tags,
-        }
-        if spec["capture"]:
-            config["DataCaptureConfig"] = spec["capture"]
-        sm.create_endpoint_config(**config)
-
+    tags = _ensure_model_and_config(sm, target, package, name)
     if endpoint is None:
         sm.create_endpoint(EndpointName=target.endpoint_name, EndpointConfigName=name, Tags=tags)
         action = "created"

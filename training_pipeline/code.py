@@ -15,7 +15,8 @@ import tarfile
 from pathlib import Path
 
 from awsenv.config import Config
-from awsenv.errors import UserError
+from awsenv.errors import UserError, is_not_found
+from awsenv.s3uri import split_s3_uri
 
 STEPS_DIR = Path(__file__).resolve().parent / "steps"
 PROCESSING_SCRIPTS = ("preprocess.py", "evaluate.py")
@@ -55,15 +56,16 @@ def upload_code(cfg: Config, env: str, *, local: bool = False) -> str:
     from awsenv.sessions import aws_session
 
     prefix = code_prefix(cfg, env)
-    bucket, key_prefix = prefix.removeprefix("s3://").split("/", 1)
+    bucket, key_prefix = split_s3_uri(prefix, need_key=True)
     s3 = aws_session(cfg, env, local=local).client("s3")
     for name, data in code_files().items():
         key = f"{key_prefix}/{name}"
         try:
             s3.head_object(Bucket=bucket, Key=key)
             continue
-        except ClientError:
-            pass
+        except ClientError as error:
+            if not is_not_found(error):
+                raise
         try:
             s3.put_object(Bucket=bucket, Key=key, Body=data)
         except ClientError as error:

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from awsenv.config import Config
-from awsenv.errors import UserError
+from awsenv.errors import UserError, is_not_found
 from awsenv.sessions import aws_session
 from training_pipeline.dataset import LABEL_COLUMN, SAMPLE_CSV, TEXT_COLUMN, prepare
 
@@ -34,8 +34,8 @@ def ensure_bucket(s3, cfg: Config, env: str, *, local: bool) -> str:
         s3.head_bucket(Bucket=bucket)
         return bucket
     except ClientError as error:
-        code = error.response.get("Error", {}).get("Code", "")
-        if code not in ("404", "NoSuchBucket", "NotFound"):
+        if not is_not_found(error):
+            code = error.response.get("Error", {}).get("Code", "")
             raise UserError(
                 f"s3: cannot read bucket '{bucket}' in the {env} account ({code}); check your credentials"
             ) from None
@@ -43,8 +43,9 @@ def ensure_bucket(s3, cfg: Config, env: str, *, local: bool) -> str:
         raise UserError(
             f"s3: bucket '{bucket}' does not exist in the {env} account; it is created by `invoke operations` (terraform/operations)"
         )
-    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": cfg.region})
-    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    from awsenv.emulator import ensure_bucket as ensure_emulator_bucket
+
+    ensure_emulator_bucket(s3, bucket, cfg.region, versioned=True)
     return bucket
 
 

@@ -133,7 +133,7 @@ module "auto_deploy" {
 module "retraining" {
   source = "../modules/retraining-schedule"
 
-  name                     = "${local.name}-retraining"
+  name                     = var.retraining_schedule_name
   enabled                  = var.retraining_schedule_enabled
   pipeline_name            = var.pipeline_name
   schedule_expression      = var.retraining_schedule_expression

@@ -7,7 +7,7 @@ import copy
 import pytest
 
 from awsenv.errors import UserError
-from awsenv.local_events import model_package_event, model_package_state_changed
+from awsenv.event_bus import model_package_event
 from awsenv.sessions import aws_session
 from inference.auto_deploy import handle_event
 from inference.deployer import Target, serving
@@ -20,11 +20,13 @@ def current(cfg):
 
 
 def approve(cfg, version, status="Approved"):
+    """As `invoke model.approve --local`: the event goes through the bus to the auto-deploy rule."""
     from inference import registry
+    from laptop.events import deliver_model_package_change
 
     sm = aws_session(cfg, "dev", local=True).client("sagemaker")
     package = registry.set_approval(sm, cfg.model_package_group("dev"), version, status)
-    return model_package_state_changed(cfg, "dev", package.arn)
+    return deliver_model_package_change(cfg, "dev", sm, package.arn)
 
 
 def test_other_group_is_ignored(emulator, tiny_archive):

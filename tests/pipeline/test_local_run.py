@@ -45,8 +45,13 @@ def read_s3_json(cfg, env, uri):
 
 
 def test_run_registers_with_metrics_and_a_worse_challenger_is_not_registered(emulator, small_csv, tmp_path):
+    from awsenv import event_bus
+
     upload(emulator, "dev", small_csv, local=True, progress=lambda _: None)
     lines: list[str] = []
+    events = []
+    bus = event_bus.bus(emulator.accounts["dev"])
+    bus.put_rule("listen", {"source": ["aws.sagemaker"]}, lambda e: events.append(e) or "heard")
     result = run(emulator, "dev", tmp_path, lines)
 
     assert result["status"] == "Succeeded"
@@ -65,7 +70,8 @@ def test_run_registers_with_metrics_and_a_worse_challenger_is_not_registered(emu
     assert set(report["multiclass_classification_metrics"]["confusion_matrix"]) == set(report["labels"])
     assert any("[Train] Training: Succeeded in" in line for line in lines)
     assert any(line.startswith("evaluation: {") and '"macro_f1"' in line for line in lines)
-    assert any("auto-deploy" in line for line in lines)  # approved: the state-change event is delivered (or skipped)
+    assert [e["detail"]["ModelPackageArn"] for e in events] == [champion]  # the state change, on the env's bus
+    assert "  event -> listen: heard" in lines
     assert (tmp_path / "runs" / result["execution_id"] / "Train" / "step.log").exists()
 
     # A weak challenger passes the threshold (0.0) but is worse than the approved champion.

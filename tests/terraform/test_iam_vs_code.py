@@ -71,7 +71,7 @@ def set_status(cfg, env, version, status):
 
 
 def test_lambda_role_allows_every_call_of_deploy_update_and_rollback(emulator, monkeypatch, archive):
-    from awsenv.local_events import model_package_event
+    from awsenv.event_bus import model_package_event
     from inference.auto_deploy import handle_event
     from tests.inference.conftest import register_package
 

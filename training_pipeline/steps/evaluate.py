@@ -81,6 +81,15 @@ def report(y_true: list[str], y_pred: list[str], labels: list[str]) -> dict:
     }
 
 
+def split_s3_uri(uri: str) -> tuple[str, str]:
+    """'s3://bucket/key' -> ('bucket', 'key'). This script runs alone in its container, so it keeps
+    its own copy of awsenv.s3uri.split_s3_uri(need_key=True); tests/test_s3uri.py holds them equal."""
+    bucket, _, key = uri.removeprefix("s3://").partition("/") if uri.startswith("s3://") else ("", "", "")
+    if not bucket or not key:
+        raise ValueError(f"S3 URI: '{uri}' is not s3://<bucket>/<key>")
+    return bucket, key
+
+
 def champion(group: str) -> dict:
     """Accuracy of the newest Approved package in `group` ({"accuracy": 0.0} when none)."""
     import boto3
@@ -108,7 +117,7 @@ def champion(group: str) -> dict:
     if not uri:
         print(f"evaluate: champion {arn} has no model-quality metrics; treating its accuracy as 0.0")
         return {"model_package_arn": arn, "accuracy": 0.0}
-    bucket, key = uri.removeprefix("s3://").split("/", 1)
+    bucket, key = split_s3_uri(uri)
     body = json.loads(boto3.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read())
     accuracy = float(body["multiclass_classification_metrics"]["accuracy"]["value"])
     return {"model_package_arn": arn, "accuracy": accuracy}

@@ -266,13 +266,9 @@ resource "aws_cloudwatch_event_rule" "this" {
 
   name        = "${var.function_name}-model-approval"
   description = "Approval decisions on model packages of ${var.model_package_group_name}"
-  event_pattern = jsonencode({
-    source      = ["aws.sagemaker"]
-    detail-type = ["SageMaker Model Package State Change"]
-    detail = {
-      ModelPackageGroupName = [var.model_package_group_name]
-      ModelApprovalStatus   = ["Approved", "Rejected"]
-    }
+  # The same file is the pattern of the local event bus (laptop/events.py): one pattern, two buses.
+  event_pattern = templatefile("${path.module}/event-pattern.json.tftpl", {
+    model_package_group_name = var.model_package_group_name
   })
   tags = var.tags
 }
