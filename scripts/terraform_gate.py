@@ -48,16 +48,27 @@ const fs = require('fs');
 """
 
 
-def hcl_files(repo: Path = REPO_ROOT) -> list[str]:
-    """Tracked and new (not ignored) .tf/.tfvars files, relative to the repository root."""
+def _listed(repo: Path, *pathspecs: str) -> list[str]:
+    """Tracked and new (not ignored) files matching `pathspecs`, relative to the repository root."""
     out = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "--", "*.tf", "*.tfvars"],
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "--", *pathspecs],
         cwd=repo,
         capture_output=True,
         text=True,
         check=True,
     ).stdout
     return sorted({line for line in out.splitlines() if line and (repo / line).is_file()})
+
+
+def hcl_files(repo: Path = REPO_ROOT) -> list[str]:
+    """Tracked and new (not ignored) .tf/.tfvars files, relative to the repository root."""
+    return _listed(repo, "*.tf", "*.tfvars")
+
+
+def configuration_files(repo: Path = REPO_ROOT) -> list[str]:
+    """What terraform reads from terraform/: the .tf files and the files they load (templatefile,
+    file), i.e. everything under terraform/ but the docs and generated variable files."""
+    return [name for name in _listed(repo, "terraform/") if not name.endswith((".md", ".tfvars", ".tfvars.json"))]
 
 
 def syntax_errors(files: list[str], repo: Path = REPO_ROOT) -> list[str]:
@@ -119,12 +130,14 @@ NOT_INSTALLABLE = ("Failed to install provider", "Failed to query available prov
 
 
 def sync_copy(repo: Path, dest: Path) -> Path:
-    """Mirror terraform/*.tf into `dest` (kept between runs, so providers are installed once)."""
+    """Mirror the Terraform configuration into `dest` (kept between runs, so providers are installed once)."""
     import shutil
 
-    wanted = {name for name in hcl_files(repo) if name.startswith("terraform/") and name.endswith(".tf")}
-    for old in dest.rglob("*.tf") if dest.exists() else []:
-        if str(old.relative_to(dest)) not in wanted:
+    wanted = set(configuration_files(repo))
+    mirrored = dest / "terraform"
+    for old in mirrored.rglob("*") if mirrored.exists() else []:
+        stale = old.is_file() and str(old.relative_to(dest)) not in wanted
+        if stale and ".terraform" not in old.parts and not old.name.endswith(".terraform.lock.hcl"):
             old.unlink()
     for name in wanted:
         target = dest / name
@@ -182,12 +195,13 @@ def cmd_validate(_args) -> int:
 
 
 def validation_key(copy: Path) -> str:
-    """sha256 over every .tf file, the lock files and terraform's version: same key, same verdict."""
+    """sha256 over the mirrored configuration, the lock files and terraform's version: same key,
+    same verdict."""
     import hashlib
 
     digest = hashlib.sha256()
-    for path in sorted(copy.rglob("*.tf")):
-        if ".terraform" not in path.parts:
+    for path in sorted(p for p in (copy / "terraform").rglob("*") if p.is_file()):
+        if ".terraform" not in path.parts and not path.name.endswith(".terraform.lock.hcl"):
             digest.update(str(path.relative_to(copy)).encode() + b"\0" + path.read_bytes() + b"\0")
     for lock in sorted(copy.glob("terraform/*/.terraform.lock.hcl")):
         digest.update(lock.read_bytes())
