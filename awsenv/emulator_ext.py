@@ -114,3 +114,29 @@ def iam_managed_policies_in_the_aws_partition_only() -> None:
         return original(self) if self.partition == "aws" else []
 
     IAMBackend._init_aws_policies = init_aws_policies
+
+
+@extension
+def sagemaker_update_model_package_keeps_customer_metadata() -> None:
+    """UpdateModelPackage leaves CustomerMetadataProperties alone unless the request names them.
+
+    moto 5.2 overwrites them with the request's value, so approving a package (which sends only
+    ModelApprovalStatus) erased them, and with them the artifact digests recorded at
+    registration. On AWS the given properties are added or updated, the others kept, and
+    CustomerMetadataPropertiesToRemove removes keys.
+    """
+    from moto.sagemaker.models import SageMakerModelBackend
+
+    original = SageMakerModelBackend.update_model_package
+
+    def update_model_package(self, model_package_arn, model_approval_status, approval_description,
+                             customer_metadata_properties, customer_metadata_properties_to_remove,
+                             additional_inference_specifications_to_add):  # fmt: skip
+        name = self.model_package_name_mapping.get(model_package_arn, model_package_arn)
+        package = self.model_packages.get(name)
+        kept = dict(getattr(package, "customer_metadata_properties", None) or {})
+        merged = {**kept, **(customer_metadata_properties or {})} or None
+        return original(self, model_package_arn, model_approval_status, approval_description, merged,
+                        customer_metadata_properties_to_remove, additional_inference_specifications_to_add)  # fmt: skip
+
+    SageMakerModelBackend.update_model_package = update_model_package

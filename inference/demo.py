@@ -104,7 +104,7 @@ def serve_env(cfg: Config, trained: Trained, servers: list, say: Callable[[str],
     from inference import registry
     from inference.artifacts import load_deployed
     from inference.deployer import Target
-    from inference.server import serve_in_thread
+    from inference.server import start_server
 
     env = trained.env
     result = EnvResult(env, endpoint=cfg.endpoint_name(env))
@@ -131,9 +131,9 @@ def serve_env(cfg: Config, trained: Trained, servers: list, say: Callable[[str],
 
     deployed = load_deployed(session, Target.from_config(cfg, env, local=True))
     try:
-        server, url = serve_in_thread(deployed.model, port=local_port(cfg, env))
+        server, url = start_server(deployed.model_dir, port=local_port(cfg, env))
     except OSError:
-        server, url = serve_in_thread(deployed.model)  # default port taken: any free port
+        server, url = start_server(deployed.model_dir)  # default port taken: any free port
     servers.append(server)
     say(f"  serve      {url}  (model package v{deployed.info['version']})")
     status, payload = http_call(url, json.dumps({"instances": list(DEMO_TEXTS)}).encode(), "application/json")

@@ -29,6 +29,7 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
+from awsenv.errors import UserError
 from inference.serving import ServerSettings
 
 log = logging.getLogger("inference.server")
@@ -41,7 +42,6 @@ def run(model_dir: str | Path, host: str, port: int, settings: ServerSettings | 
     """Serve `model_dir` with gunicorn in this process until SIGTERM/SIGINT (exits via SystemExit)."""
     from gunicorn.app.base import BaseApplication
 
-    from awsenv.errors import UserError
     from inference.app import InferenceApp
     from inference.handler import model_fn
 
@@ -67,6 +67,21 @@ def run(model_dir: str | Path, host: str, port: int, settings: ServerSettings | 
     HostingApplication().run()
 
 
+def serve_model(model_dir: str | Path, port: int, *, content_sha256: str | None, version, host: str = "127.0.0.1",
+                settings: ServerSettings | None = None) -> int:  # fmt: skip
+    """`run` over verified files (`invoke endpoint.serve`): the workers check `content_sha256` again
+    before loading, as the image's do. Returns the server's exit status (0 after SIGTERM/SIGINT)."""
+    from inference.integrity import CONTENT_ENV
+
+    os.environ[CONTENT_ENV] = content_sha256 or ""
+    os.environ["MODEL_PACKAGE_VERSION"] = str(version)
+    try:
+        run(model_dir, host, port, settings)
+    except SystemExit as stop:
+        return stop.code if isinstance(stop.code, int) else 1
+    return 0
+
+
 def _ping(url: str) -> bool:
     import urllib.request
 
@@ -75,6 +90,17 @@ def _ping(url: str) -> bool:
             return response.status == 200
     except OSError:
         return False
+
+
+def _bindable(port: int) -> bool:
+    import socket
+
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def free_port() -> int:
@@ -90,6 +116,8 @@ class LocalServer:
 
     def __init__(self, model_dir: str | Path, port: int | None = None, env: dict[str, str] | None = None,
                  startup_seconds: float = 60.0):  # fmt: skip
+        if port and not _bindable(port):
+            raise OSError(f"port {port} on 127.0.0.1 is in use")
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         command = [sys.executable, "-m", "inference.server", "serve", "--model-dir", str(model_dir),
@@ -151,7 +179,7 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     try:
         settings = ServerSettings.from_environ()
-    except ValueError as error:
+    except UserError as error:
         parser.exit(2, f"error: {error}\n")
     run(args.model_dir, args.host, args.port, settings)
 

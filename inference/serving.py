@@ -23,6 +23,8 @@ from __future__ import annotations
 import os
 from dataclasses import asdict, dataclass
 
+from awsenv.errors import UserError
+
 WORKER_CLASS = "inference.gunicorn_worker.HostingWorker"
 
 
@@ -54,9 +56,9 @@ class ServerSettings:
             try:
                 parsed = kind(value)
             except ValueError:
-                raise ValueError(f"{name}: '{value}' is not a number; unset it or give a positive number") from None
+                raise UserError(f"{name}: '{value}' is not a number; unset it or give a positive number") from None
             if parsed <= 0:
-                raise ValueError(f"{name}: {value} must be positive")
+                raise UserError(f"{name}: {value} must be positive; unset it or give a positive number")
             return parsed
 
         return cls(
