@@ -117,13 +117,15 @@ def iam_managed_policies_in_the_aws_partition_only() -> None:
 
 
 @extension
-def sagemaker_update_model_package_keeps_customer_metadata() -> None:
-    """UpdateModelPackage leaves CustomerMetadataProperties alone unless the request names them.
+def sagemaker_update_model_package_changes_only_what_it_names() -> None:
+    """UpdateModelPackage changes only the fields the request names.
 
-    moto 5.2 overwrites them with the request's value, so approving a package (which sends only
-    ModelApprovalStatus) erased them, and with them the artifact digests recorded at
-    registration. On AWS the given properties are added or updated, the others kept, and
-    CustomerMetadataPropertiesToRemove removes keys.
+    moto 5.2 overwrites the approval status, its description and CustomerMetadataProperties
+    with the request's values, None included: approving a package (which sends only
+    ModelApprovalStatus) erased the artifact digests recorded at registration, and updating
+    only the metadata cleared the approval. On AWS the given properties are added or updated,
+    the others kept, CustomerMetadataPropertiesToRemove removes keys, and a status or
+    description not given stays as it was.
     """
     from moto.sagemaker.models import SageMakerModelBackend
 
@@ -132,11 +134,14 @@ def sagemaker_update_model_package_keeps_customer_metadata() -> None:
     def update_model_package(self, model_package_arn, model_approval_status, approval_description,
                              customer_metadata_properties, customer_metadata_properties_to_remove,
                              additional_inference_specifications_to_add):  # fmt: skip
-        name = self.model_package_name_mapping.get(model_package_arn, model_package_arn)
-        package = self.model_packages.get(name)
-        kept = dict(getattr(package, "customer_metadata_properties", None) or {})
-        merged = {**kept, **(customer_metadata_properties or {})} or None
-        return original(self, model_package_arn, model_approval_status, approval_description, merged,
-                        customer_metadata_properties_to_remove, additional_inference_specifications_to_add)  # fmt: skip
+        package = self.model_packages.get(self.model_package_name_mapping.get(model_package_arn, model_package_arn))
+        if package is not None:
+            model_approval_status = model_approval_status or package.model_approval_status
+            approval_description = approval_description or package.approval_description
+            kept = dict(package.customer_metadata_properties or {})
+            customer_metadata_properties = {**kept, **(customer_metadata_properties or {})}
+        return original(self, model_package_arn, model_approval_status, approval_description,
+                        customer_metadata_properties, customer_metadata_properties_to_remove,
+                        additional_inference_specifications_to_add)  # fmt: skip
 
     SageMakerModelBackend.update_model_package = update_model_package
