@@ -35,7 +35,9 @@ def serve(c, env, local=False, port=None):
         settings = ServerSettings.from_environ()
     info = artifact.info
     labels = len(artifact.metadata.get("labels") or [])
-    print(f"serving {info['endpoint']} model package version {info['version']} ({labels} labels; {settings.describe()})")
+    print(
+        f"serving {info['endpoint']} model package version {info['version']} ({labels} labels; {settings.describe()})"
+    )
     print(f"  http://127.0.0.1:{port}/ping  and  POST http://127.0.0.1:{port}/invocations   (Ctrl-C stops)", flush=True)
     from inference.server import APP_LOAD_ERROR, serve_model
 
