@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from invoke import Exit, task
+from invoke import Exit
 
-from commands.common import ENV_HELP, LOCAL_HELP, env_config, user_errors
+from commands.common import ENV_HELP, LOCAL_HELP, env_config, task, user_errors
 
 PORT_HELP = "port on 127.0.0.1 (default: EMULATOR_PORT + 100 + 0/1/2 for dev/staging/prod)"
 
