@@ -35,6 +35,7 @@ from inference.serving import ServerSettings
 log = logging.getLogger("inference.server")
 APP_LOAD_ERROR = 4  # gunicorn's exit status when the app (here: the model) cannot be loaded
 ROOT = Path(__file__).resolve().parent.parent
+BLAS_THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 def run(model_dir: str | Path, host: str, port: int, settings: ServerSettings | None = None,
@@ -55,6 +56,8 @@ def run(model_dir: str | Path, host: str, port: int, settings: ServerSettings | 
 
         def load(self):
             logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+            for variable in BLAS_THREADS:  # one process per CPU already: no thread pool inside each
+                os.environ.setdefault(variable, "1")
             try:
                 model = model_fn(model_dir)
             except (UserError, OSError) as error:
