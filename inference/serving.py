@@ -6,7 +6,7 @@ Environment; tests use short timeouts):
 | setting            | variable                         | default                     |
 | ------------------ | -------------------------------- | --------------------------- |
 | workers            | SAGEMAKER_MODEL_SERVER_WORKERS   | CPUs available to the process |
-| threads per worker | INFERENCE_THREADS                | 4                           |
+| threads per worker | INFERENCE_THREADS                | 8                           |
 | connections/worker | INFERENCE_WORKER_CONNECTIONS     | 1000 (the bounded queue)    |
 | listen backlog     | INFERENCE_BACKLOG                | 2048                        |
 | read timeout (s)   | INFERENCE_READ_TIMEOUT           | 20: a request must arrive whole within it |
@@ -38,7 +38,7 @@ def available_cpus() -> int:
 @dataclass(frozen=True)
 class ServerSettings:
     workers: int
-    threads: int = 4
+    threads: int = 8
     worker_connections: int = 1000
     backlog: int = 2048
     read_timeout: float = 20.0

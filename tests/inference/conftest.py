@@ -106,6 +106,12 @@ def register_package(cfg, env: str, archive: Path, *, status: str = "Approved", 
     return sm.describe_model_package(ModelPackageName=response["ModelPackageArn"])
 
 
+@pytest.fixture(autouse=True)
+def _one_server_worker(monkeypatch):
+    """Servers started by tests (LocalServer, the demo) run one worker: the suite shares 2 cores."""
+    monkeypatch.setenv("SAGEMAKER_MODEL_SERVER_WORKERS", "1")
+
+
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory) -> Path:
     directory = tmp_path_factory.mktemp("tiny-model")

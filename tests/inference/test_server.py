@@ -185,3 +185,19 @@ def test_a_tampered_model_is_refused_before_it_is_loaded(tiny_model_dir, tmp_pat
         LocalServer(model_dir, env={**FAST, CONTENT_ENV: expected})
     with pytest.raises(OSError, match="not set; refusing"):
         LocalServer(model_dir, env={**FAST, "INFERENCE_REQUIRE_DIGEST": "1"})
+
+
+def test_the_serving_code_needs_only_the_images_requirements(repo_root):
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys; import inference.server, inference.app, inference.gunicorn_worker, inference.handler; "
+        "print(','.join(sorted(m for m in ('boto3', 'botocore', 'sagemaker', 'invoke', 'dotenv', 'yaml', 'moto') "
+        "if m in sys.modules)))"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], cwd=repo_root, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == ""
+    requirements = (repo_root / "docker" / "inference" / "requirements.txt").read_text()
+    assert "gunicorn==" in requirements
