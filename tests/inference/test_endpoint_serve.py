@@ -1,13 +1,17 @@
-"""A model.tar.gz replaced in S3 after registration is refused before anything loads it:
-`invoke endpoint.serve --env=dev --local` exits non-zero with one line naming the mismatch."""
+"""`invoke endpoint.serve --env=dev --local`: serves the deployed model with the image's server
+and stops on SIGTERM; a model.tar.gz replaced in S3 after registration is refused before
+anything loads it, in one line naming the mismatch."""
 
 from __future__ import annotations
 
 import io
+import json
 import os
+import signal
 import subprocess
 import sys
 import tarfile
+import time
 
 import pytest
 
@@ -41,16 +45,44 @@ def tampered(emulator, tiny_archive):
     return emulator
 
 
-def test_endpoint_serve_refuses_a_replaced_archive_in_one_line(tampered, tmp_path, repo_root):
+def cli_environ(cfg, tmp_path) -> dict[str, str]:
     env_file = tmp_path / ".env"
-    env_file.write_text(
-        "".join(f"{k}={v}\n" for k, v in TEST_ENVIRON.items()) + f"EMULATOR_PORT={tampered.emulator_port}\n"
-    )
+    lines = [f"{k}={v}\n" for k, v in TEST_ENVIRON.items()] + [f"EMULATOR_PORT={cfg.emulator_port}\n"]
+    env_file.write_text("".join(lines))
     environ = {k: v for k, v in os.environ.items() if k not in TEST_ENVIRON}
     environ["PROMOTE_ENV_FILE"] = str(env_file)
+    return environ
+
+
+def test_endpoint_serve_serves_the_deployed_model_and_stops_on_sigterm(emulator, tiny_archive, tmp_path, repo_root):
+    from inference.client import http_call, http_ping
+    from inference.server import free_port
+
+    register_package(emulator, "dev", tiny_archive)
+    deploy(aws_session(emulator, "dev", local=True), Target.from_config(emulator, "dev", local=True))
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "invoke", "endpoint.serve", "--env=dev", "--local", "--port", str(port)],
+        cwd=repo_root, env=cli_environ(emulator, tmp_path), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )  # fmt: skip
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while not http_ping(url) and server.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        status, payload = http_call(url, b'{"instances": ["knee fracture"]}', "application/json")
+        assert status == 200 and json.loads(payload)["predictions"][0]["label"] == "Orthopedic"
+    finally:
+        server.send_signal(signal.SIGTERM)
+        output, _ = server.communicate(timeout=60)
+    assert server.returncode == 0
+    assert "model package version 1" in output and output.rstrip().endswith("stopped")
+
+
+def test_endpoint_serve_refuses_a_replaced_archive_in_one_line(tampered, tmp_path, repo_root):
     result = subprocess.run(
         [sys.executable, "-m", "invoke", "endpoint.serve", "--env=dev", "--local"],
-        cwd=repo_root, env=environ, capture_output=True, text=True, timeout=60,
+        cwd=repo_root, env=cli_environ(tampered, tmp_path), capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert result.returncode != 0
     lines = result.stderr.strip().splitlines()
