@@ -106,9 +106,10 @@ class DeadlineSocket(socket.socket):
         self.answered = True
         return super().sendall(*args)
 
-    def send(self, *args):
-        self.answered = True
-        return super().send(*args)
+    def send(self, data, *args):
+        if bytes(data[:13]) != b"HTTP/1.1 100 ":  # an interim 100 Continue is not the answer
+            self.answered = True
+        return super().send(data, *args)
 
 
 class HostingWorker(ThreadWorker):

@@ -201,3 +201,14 @@ def test_the_serving_code_needs_only_the_images_requirements(repo_root):
     assert result.stdout.strip() == ""
     requirements = (repo_root / "docker" / "inference" / "requirements.txt").read_text()
     assert "gunicorn==" in requirements
+
+
+def test_a_body_that_never_follows_100_continue_still_gets_408(server):
+    data = (
+        b"POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Expect: 100-continue\r\nContent-Length: 20\r\n\r\n"
+    )
+    response = raw(server, data, timeout=15)
+    interim, _, final = response.partition(b"\r\n\r\n")
+    assert interim.startswith(b"HTTP/1.1 100") and final.startswith(b"HTTP/1.1 408")
+    one_line_json_error(final)
