@@ -64,45 +64,50 @@ def process(event: Any, session, target: Target) -> dict[str, Any]:
         return _ignored(f"model package group '{group}' is not this project's '{target.model_package_group}'")
     status = detail.get("ModelApprovalStatus")
     version = detail.get("ModelPackageVersion")
-    arn = detail.get("ModelPackageArn")
     if status == "Approved":
-        number = _version(version)
-        if number is None:
-            return _ignored(f"ModelPackageVersion {str(version)[:40]!r} is not a version number")
-        try:
-            result = deploy(session, target, version=number)
-        except NotApproved:  # a stale event: the version was rejected again since
-            return _ignored(f"version {version} is no longer Approved", version=version)
-        except DeployError:
-            raise  # the endpoint did not take the new config: fail loudly (alarms on Lambda errors)
-        except UserError as error:  # no such version, no digests...: retrying cannot help
-            return _ignored(str(error), version=number)
-        log.info("auto-deploy: %s", result.line())
-        return {"action": "deployed" if result.action != "unchanged" else "unchanged", "version": result.version,
-                "endpoint": result.endpoint, "config": result.config}  # fmt: skip
+        return _approved(session, target, version)
     if status == "Rejected":
-        sm = session.client("sagemaker")
-        current = serving(sm, target)
-        if current is None or current["package_arn"] != arn:
-            return _ignored(
-                f"version {version} was rejected but is not serving on {target.endpoint_name}", version=version
-            )
-        previous = registry.latest_approved(sm, target.model_package_group, exclude_arn=arn)
-        if previous is None:
-            log.warning("auto-deploy: version %s rejected while serving; no other Approved version: kept", version)
-            return {"action": "kept", "reason": "no other Approved version to roll back to", "version": version}
-        try:
-            result = deploy(session, target, version=previous.version)
-        except DeployError:
-            raise
-        except UserError as error:
-            log.warning("auto-deploy: version %s rejected while serving; cannot roll back: %s", version, error)
-            return {"action": "kept", "reason": f"cannot roll back to version {previous.version}: {error}",
-                    "version": version}  # fmt: skip
-        log.info("auto-deploy: version %s rejected; rolled back: %s", version, result.line())
-        return {"action": "rolled-back", "rejected": version, "version": result.version,
-                "endpoint": result.endpoint, "config": result.config}  # fmt: skip
+        return _rejected(session, target, version, detail.get("ModelPackageArn"))
     return _ignored(f"status '{status}' of version {version} needs no deployment", version=version)
+
+
+def _approved(session, target: Target, version: Any) -> dict[str, Any]:
+    number = _version(version)
+    if number is None:
+        return _ignored(f"ModelPackageVersion {str(version)[:40]!r} is not a version number")
+    try:
+        result = deploy(session, target, version=number)
+    except NotApproved:  # a stale event: the version was rejected again since
+        return _ignored(f"version {version} is no longer Approved", version=version)
+    except DeployError:
+        raise  # the endpoint did not take the new config: fail loudly (alarms on Lambda errors)
+    except UserError as error:  # no such version, no digests...: retrying cannot help
+        return _ignored(str(error), version=number)
+    log.info("auto-deploy: %s", result.line())
+    return {"action": "deployed" if result.action != "unchanged" else "unchanged", "version": result.version,
+            "endpoint": result.endpoint, "config": result.config}  # fmt: skip
+
+
+def _rejected(session, target: Target, version: Any, arn: str | None) -> dict[str, Any]:
+    sm = session.client("sagemaker")
+    current = serving(sm, target)
+    if current is None or current["package_arn"] != arn:
+        return _ignored(f"version {version} was rejected but is not serving on {target.endpoint_name}", version=version)
+    previous = registry.latest_approved(sm, target.model_package_group, exclude_arn=arn)
+    if previous is None:
+        log.warning("auto-deploy: version %s rejected while serving; no other Approved version: kept", version)
+        return {"action": "kept", "reason": "no other Approved version to roll back to", "version": version}
+    try:
+        result = deploy(session, target, version=previous.version)
+    except DeployError:
+        raise
+    except UserError as error:
+        log.warning("auto-deploy: version %s rejected while serving; cannot roll back: %s", version, error)
+        return {"action": "kept", "reason": f"cannot roll back to version {previous.version}: {error}",
+                "version": version}  # fmt: skip
+    log.info("auto-deploy: version %s rejected; rolled back: %s", version, result.line())
+    return {"action": "rolled-back", "rejected": version, "version": result.version,
+            "endpoint": result.endpoint, "config": result.config}  # fmt: skip
 
 
 def handle_event(event: dict[str, Any], *, cfg, env: str, local: bool) -> dict[str, Any]:

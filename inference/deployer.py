@@ -190,11 +190,8 @@ def _wait_in_service(sm, target: Target) -> None:
         ) from None
 
 
-def deploy(session, target: Target, version: int | None = None) -> DeployResult:
-    """Deploy package `version` (default: newest Approved) to `target`'s endpoint; see module docstring."""
-    started = time.monotonic()
-    sm = session.client("sagemaker")
-    package = resolve_package(sm, target, version)
+def check_deployable(package: registry.Package, target: Target) -> None:
+    """Refuse, before changing anything, a package that is not Approved or has no artifact digests."""
     if package.status != "Approved":
         raise NotApproved(
             f"model.deploy: model package version {package.version} of '{package.group}' is {package.status}, "
@@ -205,6 +202,14 @@ def deploy(session, target: Target, version: int | None = None) -> DeployResult:
             f"model.deploy: model package version {package.version} of '{package.group}' has no registered artifact "
             "checksums (model-archive-sha256, model-content-sha256); nothing deployed. Register it with the pipeline"
         )
+
+
+def deploy(session, target: Target, version: int | None = None) -> DeployResult:
+    """Deploy package `version` (default: newest Approved) to `target`'s endpoint; see module docstring."""
+    started = time.monotonic()
+    sm = session.client("sagemaker")
+    package = resolve_package(sm, target, version)
+    check_deployable(package, target)
     name = deployment_name(target, package)
     endpoint = describe_endpoint(sm, target.endpoint_name)
     if endpoint and endpoint["EndpointStatus"] in ("Creating", "Updating", "SystemUpdating"):
