@@ -268,3 +268,34 @@ def sagemaker_missing_domain_is_resource_not_found() -> None:
         return original(self, domain_id)
 
     SageMakerModelBackend.describe_domain = describe_domain
+
+
+@extension
+def sagemaker_update_model_package_changes_only_what_it_names() -> None:
+    """UpdateModelPackage changes only the fields the request names.
+
+    moto 5.2 overwrites the approval status, its description and CustomerMetadataProperties
+    with the request's values, None included: approving a package (which sends only
+    ModelApprovalStatus) erased the artifact digests recorded at registration, and updating
+    only the metadata cleared the approval. On AWS the given properties are added or updated,
+    the others kept, CustomerMetadataPropertiesToRemove removes keys, and a status or
+    description not given stays as it was.
+    """
+    from moto.sagemaker.models import SageMakerModelBackend
+
+    original = SageMakerModelBackend.update_model_package
+
+    def update_model_package(self, model_package_arn, model_approval_status, approval_description,
+                             customer_metadata_properties, customer_metadata_properties_to_remove,
+                             additional_inference_specifications_to_add):  # fmt: skip
+        package = self.model_packages.get(self.model_package_name_mapping.get(model_package_arn, model_package_arn))
+        if package is not None:
+            model_approval_status = model_approval_status or package.model_approval_status
+            approval_description = approval_description or package.approval_description
+            kept = dict(package.customer_metadata_properties or {})
+            customer_metadata_properties = {**kept, **(customer_metadata_properties or {})}
+        return original(self, model_package_arn, model_approval_status, approval_description,
+                        customer_metadata_properties, customer_metadata_properties_to_remove,
+                        additional_inference_specifications_to_add)  # fmt: skip
+
+    SageMakerModelBackend.update_model_package = update_model_package

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from invoke import task
-
 from awsenv.config import REPO_ROOT
+from commands.common import task
 
 VENV_BIN = REPO_ROOT / ".venv" / "bin"
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from invoke import Exit, task
+from invoke import Exit
 
-from commands.common import ENV_HELP, LOCAL_HELP, env_config, user_errors
+from commands.common import ENV_HELP, LOCAL_HELP, env_config, required, task, user_errors
 
 
 def _version(value) -> int | None:
@@ -103,6 +103,7 @@ def list(c, env, local=False):
 def batch(c, env, input, output=None, local=False):
     """Batch predictions with the model the env's endpoint serves (batch transform on AWS)."""
     cfg = env_config(env)
+    required("input", input, "--input s3://BUCKET/batch-in/")
     with user_errors():
         from inference import batch as batch_module
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from invoke import Exit, task
+from invoke import Exit
 
-from commands.common import ENV_HELP, LOCAL_HELP, env_config, user_errors
+from commands.common import ENV_HELP, LOCAL_HELP, env_config, task, user_errors
 
 IMAGE_TAG_HELP = "commit SHA the step images are tagged with (default: this checkout's HEAD)"
 PARAM_HELP = "pipeline parameter override NAME=VALUE (repeatable), e.g. --param AccuracyThreshold=0.9"

@@ -3,7 +3,9 @@
     deploy(session, target, version=None)
 
 1. picks the package (the given version, else the newest Approved) and refuses anything not
-   Approved with a one-line error, before changing anything;
+   Approved, or registered without artifact digests, with a one-line error, before changing
+   anything; the container gets the registered content digest (MODEL_CONTENT_SHA256) and checks
+   the files SageMaker extracted against it before loading them (`inference.integrity`);
 2. derives the Model / EndpointConfig name from the package version and a hash of everything
    deployed (image, model data, variant, data capture), so the same deployment always has the
    same name: re-deploying what is already serving does nothing;
@@ -28,6 +30,7 @@ from typing import Any
 from awsenv.errors import UserError, is_not_found
 from inference import registry
 from inference.guardrails import VARIANT, autoscale, deployment_config, rollback_alarms
+from inference.integrity import CONTENT_ENV, IntegrityError, recorded
 
 ENV_VARS = {  # Lambda environment variable -> Target field (set by terraform on the auto-deploy Lambda)
     "ENV_NAME": "env",
@@ -129,10 +132,15 @@ def deployment_spec(target: Target, package: registry.Package) -> dict[str, Any]
             "CaptureOptions": [{"CaptureMode": "Input"}, {"CaptureMode": "Output"}],
             "CaptureContentTypeHeader": {"JsonContentTypes": ["application/json"], "CsvContentTypes": ["text/csv"]},
         }
+    _, content_digest = recorded(package.metadata)
     container = {
         "Image": package.image,
         "ModelDataUrl": package.model_data_url,
-        "Environment": {"MODEL_PACKAGE_ARN": package.arn, "MODEL_PACKAGE_VERSION": str(package.version)},
+        "Environment": {
+            "MODEL_PACKAGE_ARN": package.arn,
+            "MODEL_PACKAGE_VERSION": str(package.version),
+            CONTENT_ENV: content_digest or "",
+        },
     }
     return {"container": container, "variant": variant, "capture": capture, "role": target.role_arn}
 
@@ -203,16 +211,26 @@ def _ensure_model_and_config(sm, target: Target, package: registry.Package, name
     return tags
 
 
-def deploy(session, target: Target, version: int | None = None) -> DeployResult:
-    """Deploy package `version` (default: newest Approved) to `target`'s endpoint; see module docstring."""
-    started = time.monotonic()
-    sm = session.client("sagemaker")
-    package = resolve_package(sm, target, version)
+def check_deployable(package: registry.Package, target: Target) -> None:
+    """Refuse, before changing anything, a package that is not Approved or has no artifact digests."""
     if package.status != "Approved":
         raise NotApproved(
             f"model.deploy: model package version {package.version} of '{package.group}' is {package.status}, "
             f"not Approved; nothing deployed. Approve it with `invoke model.approve --env={target.env} --version {package.version}`"
         )
+    if not all(recorded(package.metadata)):
+        raise IntegrityError(
+            f"model.deploy: model package version {package.version} of '{package.group}' has no registered artifact "
+            "checksums (model-archive-sha256, model-content-sha256); nothing deployed. Register it with the pipeline"
+        )
+
+
+def deploy(session, target: Target, version: int | None = None) -> DeployResult:
+    """Deploy package `version` (default: newest Approved) to `target`'s endpoint; see module docstring."""
+    started = time.monotonic()
+    sm = session.client("sagemaker")
+    package = resolve_package(sm, target, version)
+    check_deployable(package, target)
     name = deployment_name(target, package)
     endpoint = describe_endpoint(sm, target.endpoint_name)
     if endpoint and endpoint["EndpointStatus"] in ("Creating", "Updating", "SystemUpdating"):

@@ -31,6 +31,7 @@ class Package:
     model_data_url: str
     metrics_uri: str | None
     created: Any = None
+    metadata: dict | None = None  # CustomerMetadataProperties (the artifact digests: inference.integrity)
 
     @classmethod
     def from_description(cls, description: dict[str, Any]) -> Package:
@@ -45,6 +46,7 @@ class Package:
             model_data_url=container["ModelDataUrl"],
             metrics_uri=statistics.get("S3Uri"),
             created=description.get("CreationTime"),
+            metadata=dict(description.get("CustomerMetadataProperties") or {}),
         )
 
 

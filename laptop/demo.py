@@ -131,13 +131,13 @@ def serve(session, cfg: Config, env: str, servers: list, say: Callable[[str], No
     """Serve the model the env's endpoint deployed on 127.0.0.1 (the env's port, else any free one)."""
     from inference.artifacts import load_deployed
     from inference.deployer import Target
-    from inference.server import serve_in_thread
+    from inference.server import start_server
 
     deployed = load_deployed(session, Target.from_config(cfg, env, local=True))
     try:
-        server, url = serve_in_thread(deployed.model, port=local_port(cfg, env))
+        server, url = start_server(deployed.model_dir, port=local_port(cfg, env))
     except OSError:
-        server, url = serve_in_thread(deployed.model)  # default port taken: any free port
+        server, url = start_server(deployed.model_dir)  # default port taken: any free port
     servers.append(server)
     say(f"  serve      {url}  (model package v{deployed.info['version']})")
     return url

@@ -29,6 +29,12 @@ DEFAULTS = {"AccuracyThreshold": 0.7, "TfidfMaxFeatures": 20000, "TfidfNgramMax"
 DEFAULT_APPROVAL = {"dev": "Approved", "staging": "Approved", "prod": "PendingManualApproval"}
 ACCURACY_PATH = "multiclass_classification_metrics.accuracy.value"
 CHAMPION_PATH = "champion.accuracy"
+# model-package CustomerMetadataProperties key -> evaluation.json path: the digests of the
+# model.tar.gz that Evaluate evaluated (see inference.integrity, which checks them before loads)
+ARTIFACT_DIGEST_PATHS = {
+    "model-archive-sha256": "model_artifact.sha256",
+    "model-content-sha256": "model_artifact.content_sha256",
+}
 CHANNELS = ("train", "test", "validation")
 TRAINING_CHANNELS = ("train", "validation")
 

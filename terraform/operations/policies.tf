@@ -352,19 +352,22 @@ data "aws_iam_policy_document" "ci_environment" {
     ]
   }
 
-  # inference/smoke.py (`invoke endpoint.test`): endpoint -> config -> model, and calls.
+  # inference/smoke.py (`invoke endpoint.test`): endpoint -> config -> model, and calls;
+  # the model package's registered artifact digests (checked before metadata.json is read).
   statement {
     sid = "SmokeTest"
     actions = [
       "sagemaker:DescribeEndpoint",
       "sagemaker:DescribeEndpointConfig",
       "sagemaker:DescribeModel",
+      "sagemaker:DescribeModelPackage",
       "sagemaker:InvokeEndpoint",
     ]
     resources = [
       "arn:aws:sagemaker:${var.region}:${var.account_ids[each.key]}:endpoint/${each.value.endpoint_name}",
       "arn:aws:sagemaker:${var.region}:${var.account_ids[each.key]}:endpoint-config/${each.value.endpoint_name}-*",
       "arn:aws:sagemaker:${var.region}:${var.account_ids[each.key]}:model/${each.value.endpoint_name}-*",
+      "arn:aws:sagemaker:${var.region}:${var.account_ids[each.key]}:model-package/${each.value.model_package_group}/*",
     ]
   }
 

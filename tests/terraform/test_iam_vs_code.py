@@ -100,7 +100,7 @@ def test_lambda_role_allows_every_call_of_deploy_update_and_rollback(emulator, m
 
 
 def test_ci_environment_role_allows_upsert_run_smoke_and_manifest(emulator, monkeypatch, archive):
-    from inference.artifacts import load_deployed
+    from inference.artifacts import deployed_metadata
     from inference.deployer import Target, deploy
     from release.manifest import Manifest, require_manifest, write_manifest
     from tests.inference.conftest import register_package
@@ -123,12 +123,13 @@ def test_ci_environment_role_allows_upsert_run_smoke_and_manifest(emulator, monk
     upsert_pipeline(emulator, env, SHA, local=True)  # create
     upsert_pipeline(emulator, env, SHA, local=True)  # update
     start_execution(emulator, env, {"ModelApprovalStatus": "Approved"}, local=True)  # invoke pipeline.run
-    load_deployed(aws_session(emulator, env, local=True), target)  # invoke endpoint.test: the label set
+    deployed_metadata(aws_session(emulator, env, local=True), target)  # invoke endpoint.test: the label set
     assert {
         "sagemaker:CreatePipeline",
         "sagemaker:UpdatePipeline",
         "sagemaker:StartPipelineExecution",
         "sagemaker:DescribeModel",
+        "sagemaker:DescribeModelPackage",
         "s3:PutObject",
         "s3:GetObject",
     } <= recorder.operations()

@@ -11,6 +11,10 @@ per-class report and `champion`: the accuracy of the newest Approved package in 
 `--model-package-group` (0.0 when there is none). Looking the champion up here, inside the
 run, means the pipeline's condition also knows it for scheduled runs.
 
+`model_artifact` records the SHA-256 of the model.tar.gz evaluated here and a digest of the
+files in it (sha256 over sorted `path NUL sha256(file)` lines, as `inference.integrity`
+computes it); the Register step copies both into the model package, and every load checks them.
+
 Each step script is self-contained (SageMaker uploads it alone into its container), so the
 few lines it shares with train.py (`read_channel`) stand in both.
 """
@@ -19,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import json
 import os
 import sys
@@ -33,14 +38,36 @@ def opt_ml() -> Path:
     return Path(os.environ.get("OPT_ML_ROOT", "/opt/ml"))
 
 
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1024 * 1024):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def content_sha256(root: Path) -> str:
+    """Digest of a directory tree (the same definition as inference.integrity.content_sha256)."""
+    lines = []
+    for path in sorted(root.rglob("*"), key=lambda p: p.relative_to(root).as_posix()):
+        relative = path.relative_to(root).as_posix()
+        if path.is_symlink():
+            lines.append(f"{relative}\0link:{os.readlink(path)}\n")
+        elif path.is_file():
+            lines.append(f"{relative}\0{file_sha256(path)}\n")
+    return hashlib.sha256("".join(lines).encode("utf-8")).hexdigest()
+
+
 def load_model(model_dir: Path):
+    """(fitted pipeline, {"sha256": archive digest, "content_sha256": digest of its files})."""
     import joblib
 
     archive = model_dir / "model.tar.gz"
     extract_dir = model_dir / "extracted"
     with tarfile.open(archive) as tar:
         tar.extractall(extract_dir, filter="data")
-    return joblib.load(extract_dir / "model.joblib")
+    digests = {"sha256": file_sha256(archive), "content_sha256": content_sha256(extract_dir)}
+    return joblib.load(extract_dir / "model.joblib"), digests
 
 
 def read_channel(directory: Path) -> tuple[list[str], list[str]]:
@@ -128,12 +155,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model-package-group", default="", help="registry group holding the champion")
     args = parser.parse_args(argv)
     root = opt_ml() / "processing"
-    model = load_model(root / "model")
+    model, digests = load_model(root / "model")
     texts, labels = read_channel(root / "test")
     if not texts:
         raise SystemExit(f"evaluate: no test rows in {root / 'test'}")
     classes = sorted(set(labels) | {str(c) for c in model.classes_})
     result = report(labels, [str(p) for p in model.predict(texts)], classes)
+    result["model_artifact"] = digests
     result["champion"] = champion(args.model_package_group) if args.model_package_group else {"accuracy": 0.0}
     out = root / "evaluation"
     out.mkdir(parents=True, exist_ok=True)
