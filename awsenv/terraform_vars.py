@@ -80,7 +80,7 @@ def main_variables(cfg: Config, env: str, image_tag: str) -> dict[str, Any]:
         "sagemaker_role_name": sagemaker_role_name(cfg, env),
         "lambda_function_name": cfg.auto_deploy_function_name(),
         "retraining_schedule_enabled": env == "prod",
-        "retraining_input_data_uri": cfg.dataset_uri(env),
+        "retraining_input_data_uri": cfg.dataset_pointer_uri(env),
     }
 
 

@@ -174,7 +174,7 @@ def register_schedule(cfg: Config, env: str = "prod") -> str:
             "RoleArn": f"arn:aws:iam::{account}:role/{cfg.project}-scheduler",
             "SageMakerPipelineParameters": {
                 "PipelineParameterList": [
-                    {"Name": "InputDataUri", "Value": cfg.dataset_uri(env)},
+                    {"Name": "InputDataUri", "Value": cfg.dataset_pointer_uri(env)},
                     {"Name": "ModelApprovalStatus", "Value": "PendingManualApproval"},
                 ]
             },
