@@ -104,7 +104,8 @@ def _check_classes(path: Path, label_column: str, counts: dict[str, int]) -> Non
     if len(counts) < 2:
         found = f"only {clip(next(iter(counts)))}" if counts else "no rows with a text"
         raise fail(
-            path, f"column {clip(label_column)} has {len(counts)} class ({found}); a classifier needs at least 2 classes"
+            path,
+            f"column {clip(label_column)} has {len(counts)} class ({found}); a classifier needs at least 2 classes",
         )
     small = [label for label, count in counts.items() if count < MIN_ROWS_PER_CLASS]
     if small:

@@ -122,7 +122,7 @@ def publish(s3, bucket: str, prepared: Prepared, progress: Callable[[str], None]
     counts = {"uploaded": 0, "repaired": 0, "verified": 0}
     pointer = pointer_body(bucket, prepared)
     try:
-        for key in prepared.keys():
+        for key in prepared.object_keys():
             sha256, size = _expected(prepared, key)
             state = object_state(s3, bucket, prefix + key, sha256, size)
             if state == "ok":
@@ -130,7 +130,9 @@ def publish(s3, bucket: str, prepared: Prepared, progress: Callable[[str], None]
                 continue
             verb = "repairing" if state == "damaged" else "uploading"
             progress(f"  {verb} s3://{bucket}/{prefix}{key} ({size / 1024 / 1024:.1f} MiB)")
-            written.append((prefix + key, put_file(s3, bucket, prefix + key, prepared.directory / key), state != "missing"))
+            written.append(
+                (prefix + key, put_file(s3, bucket, prefix + key, prepared.directory / key), state != "missing")
+            )
             counts["repaired" if state == "damaged" else "uploaded"] += 1
         if read_object(s3, bucket, POINTER_KEY) != pointer:
             progress(f"  s3://{bucket}/{POINTER_KEY} -> {prepared.dataset_id}")
@@ -148,5 +150,5 @@ def _pointer_names(s3, bucket: str, dataset_id: str) -> bool | None:
     try:
         body = read_object(s3, bucket, POINTER_KEY)
         return body is not None and json.loads(body).get("dataset_id") == dataset_id
-    except Exception:  # noqa: BLE001 - best effort while rolling back
+    except Exception:  # best effort while rolling back
         return None

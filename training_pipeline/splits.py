@@ -102,7 +102,7 @@ class Prepared:
     directory: Path
     manifest: dict
 
-    def keys(self) -> list[str]:
+    def object_keys(self) -> list[str]:
         """Object keys relative to the version prefix, manifest last (it marks completeness)."""
         return [*sorted(self.manifest["files"]), MANIFEST]
 
@@ -130,4 +130,3 @@ def prepare(
     }
     (directory / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     return Prepared(identifier, directory, manifest)
-

@@ -29,6 +29,7 @@ from training_pipeline.steps.csvrows import clip
 
 SHOWN_CLASSES = 20
 
+
 def ensure_bucket(s3, cfg: Config, env: str, *, local: bool) -> str:
     """The env's data bucket; created (versioned) on the emulator, required on AWS."""
     from botocore.exceptions import ClientError

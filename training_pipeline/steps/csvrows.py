@@ -78,7 +78,7 @@ def _csv_problem(error: csv.Error, start: int, line: int) -> CsvError:
     text = str(error)
     if "unexpected end of data" in text:
         return CsvError(
-            f"line {start}: a quoted field opened here is never closed; close it with \" "
+            f'line {start}: a quoted field opened here is never closed; close it with " '
             'and write a quote inside a field as ""'
         )
     if "expected after" in text:

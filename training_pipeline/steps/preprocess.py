@@ -73,7 +73,9 @@ def resolve(source: Path, workdir: Path) -> tuple[Path, dict]:
     if pointers:
         pointer = json.loads(pointers[0].read_text())
         if not {"dataset_id", "uri", "manifest_sha256"} <= set(pointer):
-            raise SystemExit(f"preprocess: {pointers[0].name} is not a dataset pointer; upload with `invoke data.upload`")
+            raise SystemExit(
+                f"preprocess: {pointers[0].name} is not a dataset pointer; upload with `invoke data.upload`"
+            )
         print(f"preprocess: {pointers[0].name} -> dataset {pointer['dataset_id']} ({pointer['uri']})")
         directory = download_version(pointer, workdir)
         return directory, {"dataset_id": pointer["dataset_id"], "uri": pointer["uri"]}
