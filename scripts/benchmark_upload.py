@@ -30,11 +30,46 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-WORDS = (
-    "patient presents with chest pain dyspnea fever cough knee fracture cast tendon biopsy colon "
-    "stomach esophagus migraine seizure stroke memory loss pregnancy uterus kidney bladder stone "
-    "prostate blood pressure beta blocker history examination reviewed denies reports labs imaging"
-).split()
+WORDS = [
+    "patient",
+    "presents",
+    "with",
+    "chest",
+    "pain",
+    "dyspnea",
+    "fever",
+    "cough",
+    "knee",
+    "fracture",
+    "cast",
+    "tendon",
+    "biopsy",
+    "colon",
+    "stomach",
+    "esophagus",
+    "migraine",
+    "seizure",
+    "stroke",
+    "memory",
+    "loss",
+    "pregnancy",
+    "uterus",
+    "kidney",
+    "bladder",
+    "stone",
+    "prostate",
+    "blood",
+    "pressure",
+    "beta",
+    "blocker",
+    "history",
+    "examination",
+    "reviewed",
+    "denies",
+    "reports",
+    "labs",
+    "imaging",
+]
 
 
 def generate(path: Path, size_bytes: int, seed: int = 7) -> int:
@@ -106,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
         server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
         server.start()
         try:
-            done = subprocess.run(  # noqa: S603 - this script, with this Python
+            done = subprocess.run(
                 [sys.executable, __file__, "--child", str(port), str(csv_path)],
                 capture_output=True,
                 text=True,

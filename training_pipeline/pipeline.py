@@ -9,6 +9,11 @@ through boto3: the SDK's own upsert would first validate the role with IAM calls
 `training_pipeline.local_executor` runs the same JSON. Each step is built by its own function in
 `steps_builders.py`.
 
+`InputDataUri` defaults to the dataset pointer (`datasets/current.json`); Preprocess resolves
+it once per execution and the Register step records the dataset id it names in the model
+package (CustomerMetadataProperties.DatasetId, read from evaluation.json with JsonGet). The
+processing steps get the shared CSV reader as their `lib` input.
+
 The gate registers a model only when its test accuracy is >= `AccuracyThreshold` AND >= the
 accuracy of the env's currently Approved model package (the champion). The evaluate step
 looks the champion up itself and writes it into evaluation.json, so scheduled runs, which
