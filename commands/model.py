@@ -6,6 +6,8 @@ from invoke import Exit, task
 
 from commands.common import ENV_HELP, LOCAL_HELP, env_config, user_errors
 
+DATASET_ID_KEY = "dataset-id"  # the CustomerMetadataProperties key the Register step writes
+
 
 def _version(value) -> int | None:
     """`--version` as a positive integer (None when not given); a one-line error otherwise."""
@@ -89,7 +91,7 @@ def list(c, env, local=False):
             accuracy = registry.accuracy(s3, package)
             mark = "  <- serving" if package.arn == current.get("package_arn") else ""
             shown = f"{accuracy:.3f}" if accuracy is not None else "  -  "
-            dataset = package.dataset_id or "-"
+            dataset = (package.metadata or {}).get(DATASET_ID_KEY, "-")
             print(f"  v{package.version:<4} {package.status:<22} accuracy {shown}  dataset {dataset:<16}{mark}")
 
 

@@ -30,7 +30,7 @@ class Package:
     model_data_url: str
     metrics_uri: str | None
     created: Any = None
-    dataset_id: str | None = None  # CustomerMetadataProperties.DatasetId: the data it was trained on
+    metadata: dict | None = None  # CustomerMetadataProperties (the artifact digests: inference.integrity)
 
     @classmethod
     def from_description(cls, description: dict[str, Any]) -> Package:
@@ -45,7 +45,7 @@ class Package:
             model_data_url=container["ModelDataUrl"],
             metrics_uri=statistics.get("S3Uri"),
             created=description.get("CreationTime"),
-            dataset_id=description.get("CustomerMetadataProperties", {}).get("DatasetId"),
+            metadata=dict(description.get("CustomerMetadataProperties") or {}),
         )
 
 

@@ -60,9 +60,9 @@ def test_run_registers_with_metrics_and_a_worse_challenger_is_not_registered(emu
     )
     assert package["ModelApprovalStatus"] == "Approved"
     # the default InputDataUri is the pointer; Preprocess resolved it once and the package records the id
-    assert package["CustomerMetadataProperties"] == {"DatasetId": uploaded["dataset_id"]}
+    assert package["CustomerMetadataProperties"] == {"dataset-id": uploaded["dataset_id"]}
     sagemaker = aws_session(emulator, "dev", local=True).client("sagemaker")
-    assert registry.describe(sagemaker, champion).dataset_id == uploaded["dataset_id"]  # what `model.list` prints
+    assert registry.describe(sagemaker, champion).metadata == {"dataset-id": uploaded["dataset_id"]}  # `model.list`
     assert result["evaluation"]["dataset"] == {"dataset_id": uploaded["dataset_id"], "uri": uploaded["dataset_uri"]}
     assert package["InferenceSpecification"]["Containers"][0]["Image"] == emulator.image_uri("inference", TAG)
     statistics = package["ModelMetrics"]["ModelQuality"]["Statistics"]

@@ -13,7 +13,7 @@ per-class report and `champion`: the accuracy of the newest Approved package in 
 `--model-package-group` (0.0 when there is none). Looking the champion up here, inside the
 run, means the pipeline's condition also knows it for scheduled runs. `dataset` carries the
 id of the dataset the model was trained and tested on; the Register step copies it into the
-model package (CustomerMetadataProperties.DatasetId).
+model package (CustomerMetadataProperties `dataset-id`).
 
 SageMaker uploads a processing script alone, so the shared reader (`csvrows.py`) comes in
 through the step's `lib` input; `csvrows()` finds it there or beside this file.
