@@ -15,7 +15,8 @@ dropped, stratified split). Then, each in its own child process (peak RSS from w
              default lbfgs solver) fitted in-process on the train split, scored on the test split;
   pipeline   `upload` + `run_local` (Preprocess, Train, Evaluate, gate, Register) with the
              pipeline's default parameters, on this script's own in-process emulator.
-Prints one JSON line per corpus and a Markdown table.
+Prints one JSON line per run (wall and CPU seconds, peak RSS, accuracy, macro-F1), a Markdown
+table and the load average: on a shared machine compare the ratio within one run.
 """
 
 from __future__ import annotations
@@ -116,7 +117,9 @@ def pipeline(port: int, csv_path: Path) -> dict:
 
 
 def in_child(*args: str) -> tuple[dict, float]:
-    """Run this script with `args` in a child; (its JSON result, its peak RSS in MB, its own children included)."""
+    """Run this script with `args` in a child; (its JSON result + CPU seconds, its peak RSS in MB).
+
+    Both include the child's own children (the step subprocesses of a pipeline run)."""
     with tempfile.TemporaryFile("w+") as errors:
         process = subprocess.Popen([sys.executable, __file__, *args], stdout=subprocess.PIPE, stderr=errors, text=True)
         out = process.stdout.read()
@@ -126,7 +129,9 @@ def in_child(*args: str) -> tuple[dict, float]:
             errors.seek(0)
             last = (errors.read().strip().splitlines() or ["no output"])[-1]
             raise SystemExit(f"benchmark: {args[0]} failed: {last}")
-    return json.loads(out.strip().splitlines()[-1]), usage.ru_maxrss / 1024
+    result = json.loads(out.strip().splitlines()[-1])
+    result["cpu_s"] = usage.ru_utime + usage.ru_stime
+    return result, usage.ru_maxrss / 1024
 
 
 def measure(name: str, csv_path: Path, port: int, repeat: int) -> list[dict]:
@@ -155,6 +160,7 @@ def measure(name: str, csv_path: Path, port: int, repeat: int) -> list[dict]:
                 "accuracy": round(result["accuracy"], 4),
                 "macro_f1": round(result["macro_f1"], 4),
                 "wall_s": round(result["seconds"], 1),
+                "cpu_s": round(result["cpu_s"], 1),
                 "peak_rss_mb": round(rss),
                 **(
                     {"steps_s": result["steps_s"], "upload_s": round(result["upload_s"], 1)}
@@ -168,13 +174,13 @@ def measure(name: str, csv_path: Path, port: int, repeat: int) -> list[dict]:
 
 def table(rows: list[dict]) -> str:
     lines = [
-        "| corpus | run | docs | classes | accuracy | macro-F1 | wall (s) | peak RSS (MB) |",
-        "|---|---|---|---|---|---|---|---|",
+        "| corpus | run | docs | classes | accuracy | macro-F1 | wall (s) | CPU (s) | peak RSS (MB) |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         lines.append(
             f"| {row['corpus']} | {row['run']} | {row['docs']:,} | {row['classes']} | {row['accuracy']:.4f} | "
-            f"{row['macro_f1']:.4f} | {row['wall_s']} | {row['peak_rss_mb']} |"
+            f"{row['macro_f1']:.4f} | {row['wall_s']} | {row['cpu_s']} | {row['peak_rss_mb']} |"
         )
     return "\n".join(lines)
 
@@ -222,6 +228,7 @@ def main(argv: list[str] | None = None) -> int:
     for row in rows:
         print(json.dumps(row))
     print(table(rows))
+    print(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     return 0
 
 

@@ -8,8 +8,9 @@ time), starts its own in-process emulator on a free loopback port, and runs
 `training_pipeline.upload.upload` in a child process, whose peak RSS is read from
 getrusage(RUSAGE_CHILDREN) (the emulator, which holds the uploaded objects, is not part of
 it). As a reference from the same run, the child first reports the RSS of the interpreter
-with the uploader imported. Prints one JSON line: bytes, rows, seconds, rows/s, MB/s, peak
-RSS, the reference RSS, duplicates dropped and the dataset id.
+with the uploader imported. Prints one JSON line: bytes, rows, seconds, rows/s, MB/s, CPU
+seconds (and rows per CPU second: the machine may be shared), peak RSS, the reference RSS,
+the load average, duplicates dropped and the dataset id.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import argparse
 import csv
 import json
 import logging
+import os
 import random
 import resource
 import socket
@@ -153,7 +155,8 @@ def main(argv: list[str] | None = None) -> int:
         print(done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "upload failed", file=sys.stderr)
         return 1
     report = json.loads(done.stdout.strip().splitlines()[-1])
-    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    peak_mb = usage.ru_maxrss / 1024
     result = report["result"]
     print(
         json.dumps(
@@ -163,6 +166,9 @@ def main(argv: list[str] | None = None) -> int:
                 "upload_s": round(report["seconds"], 1),
                 "rows_per_s": round(rows / report["seconds"]),
                 "mb_per_s": round(size / 1e6 / report["seconds"], 1),
+                "cpu_s": round(usage.ru_utime + usage.ru_stime, 1),
+                "rows_per_cpu_s": round(rows / (usage.ru_utime + usage.ru_stime)),
+                "load_average": round(os.getloadavg()[0], 1),
                 "peak_rss_mb": round(peak_mb, 1),
                 "reference_rss_mb_after_imports": round(report["base_kb"] / 1024, 1),
                 "limit_mb": 300,
