@@ -14,7 +14,9 @@ dropped, stratified split). Then, each in its own child process (peak RSS from w
   reference  TfidfVectorizer(1-2-grams, 20k features, sublinear tf) + LogisticRegression(C=4,
              default lbfgs solver) fitted in-process on the train split, scored on the test split;
   pipeline   `upload` + `run_local` (Preprocess, Train, Evaluate, gate, Register) with the
-             pipeline's default parameters, on this script's own in-process emulator.
+             pipeline's default hyperparameters, on this script's own in-process emulator; the
+             package is registered PendingManualApproval (as scheduled prod runs do), so the
+             auto-deploy of an Approved package, not part of a pipeline execution, is left out.
 Prints one JSON line per run (wall and CPU seconds, peak RSS, accuracy, macro-F1), a Markdown
 table and the load average: on a shared machine compare the ratio within one run.
 """
@@ -105,7 +107,16 @@ def pipeline(port: int, csv_path: Path) -> dict:
     upload(cfg, "dev", csv_path, local=True, progress=lambda _: None)
     uploaded = time.perf_counter()
     with tempfile.TemporaryDirectory() as runs:
-        result = run_local(cfg, "dev", "0" * 40, runs_dir=Path(runs), say=lambda _: None)
+        # registered for a person to approve, as scheduled prod runs do: the auto-deploy Lambda
+        # that an Approved package triggers is not part of the pipeline execution on AWS
+        result = run_local(
+            cfg,
+            "dev",
+            "0" * 40,
+            {"ModelApprovalStatus": "PendingManualApproval"},
+            runs_dir=Path(runs),
+            say=lambda _: None,
+        )
     metrics = result["evaluation"]["multiclass_classification_metrics"]
     return {
         "seconds": time.perf_counter() - started,
