@@ -111,14 +111,22 @@ def test_a_missing_and_a_damaged_object_are_repaired_by_uploading_again(emulator
     )
 
 
-@pytest.mark.parametrize("fail_at", [1, 2, 4, 5])
-@pytest.mark.parametrize("error", [ConnectionError("injected"), KeyboardInterrupt()], ids=["error", "interrupt"])
+@pytest.mark.parametrize(
+    ("fail_at", "error"),
+    [
+        (2, ConnectionError("injected")),  # between two data files
+        (4, ConnectionError("injected")),  # data written, manifest not
+        (5, ConnectionError("injected")),  # everything but the pointer
+        (2, KeyboardInterrupt()),  # Ctrl-C between two PUTs
+    ],
+    ids=["between-files", "before-manifest", "before-pointer", "ctrl-c"],
+)
 def test_an_interrupted_upload_leaves_the_bucket_exactly_as_it_was(emulator, tmp_path, fail_at, error):
     upload(emulator, "dev", small_csv(tmp_path), local=True, progress=quiet)
     before, pointer = bucket_state(emulator), read(emulator, "datasets/current.json")
     s3 = RecordingS3(s3_of(emulator), fail_at=fail_at, error=error)
     with pytest.raises(type(error)):
-        upload(emulator, "dev", local=True, progress=quiet, s3=s3)
+        upload(emulator, "dev", small_csv(tmp_path, "x"), local=True, progress=quiet, s3=s3)
     assert len(s3.writes) == fail_at - 1
     assert bucket_state(emulator) == before
     assert read(emulator, "datasets/current.json") == pointer
