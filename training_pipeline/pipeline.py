@@ -11,7 +11,7 @@ through boto3: the SDK's own upsert would first validate the role with IAM calls
 
 `InputDataUri` defaults to the dataset pointer (`datasets/current.json`); Preprocess resolves
 it once per execution and the Register step records the dataset id it names in the model
-package (CustomerMetadataProperties.DatasetId, read from evaluation.json with JsonGet). The
+package (CustomerMetadataProperties `dataset-id`, read from evaluation.json with JsonGet). The
 processing steps get the shared CSV reader as their `lib` input.
 
 The gate registers a model only when its test accuracy is >= `AccuracyThreshold` AND >= the
@@ -50,7 +50,8 @@ def get_pipeline(cfg: Config, env: str, image_tag: str, session=None):
     data = build.preprocess_step(ctx, params)
     trained = build.train_step(ctx, build.tfidf_training(ctx, params), data)
     evaluated = build.evaluate_step(ctx, trained, data)
-    register = build.register_step(ctx, params, trained, evaluated)
+    dataset = {key: evaluated.get(path) for key, path in build.DATASET_METADATA_PATHS.items()}
+    register = build.register_step(ctx, params, trained, evaluated, metadata=dataset)
     fail = build.fail_step(evaluated.get(ACCURACY_PATH), params.threshold, evaluated.get(CHAMPION_PATH))
     gate = build.gate_step(evaluated, params, register, fail)
     return Pipeline(
