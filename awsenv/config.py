@@ -86,9 +86,13 @@ class Config:
     def data_bucket(self, env: str) -> str:
         return f"{self.project}-{check_env(env)}-{self.accounts[env]}"
 
-    def dataset_uri(self, env: str, name: str = "current") -> str:
-        """S3 prefix of an uploaded dataset; `current` is the pipeline's default `InputDataUri`."""
-        return f"s3://{self.data_bucket(env)}/datasets/{name}/"
+    def dataset_uri(self, env: str, dataset_id: str) -> str:
+        """S3 prefix of one immutable dataset version (`datasets/<dataset id>/`)."""
+        return f"s3://{self.data_bucket(env)}/datasets/{dataset_id}/"
+
+    def dataset_pointer_uri(self, env: str) -> str:
+        """The object naming the current dataset version: the pipeline's default `InputDataUri`."""
+        return f"s3://{self.data_bucket(env)}/datasets/current.json"
 
     def data_capture_uri(self, env: str) -> str:
         """Where the env's endpoint captures requests and responses."""

@@ -82,7 +82,7 @@ def main_variables(cfg: Config, env: str, image_tag: str) -> dict[str, Any]:
         "retraining_schedule_enabled": env == "prod",
         "retraining_schedule_name": cfg.retraining_schedule_name(env),
         "retraining_schedule_expression": RETRAINING_SCHEDULE,
-        "retraining_input_data_uri": cfg.dataset_uri(env),
+        "retraining_input_data_uri": cfg.dataset_pointer_uri(env),
     }
 
 

@@ -6,6 +6,8 @@ from invoke import Exit
 
 from commands.common import ENV_HELP, LOCAL_HELP, env_config, required, task, user_errors
 
+DATASET_ID_KEY = "dataset-id"  # the CustomerMetadataProperties key the Register step writes
+
 
 def _version(value) -> int | None:
     """`--version` as a positive integer (None when not given); a one-line error otherwise."""
@@ -71,7 +73,7 @@ def approve(c, env, version, local=False, reject=False):
 
 @task(help={"env": ENV_HELP, "local": LOCAL_HELP})
 def list(c, env, local=False):
-    """List the env's model package versions: approval, accuracy, and which one the endpoint serves."""
+    """List the env's model package versions: approval, accuracy, dataset id, and which one the endpoint serves."""
     cfg = env_config(env)
     with user_errors():
         from awsenv.sessions import aws_session
@@ -89,7 +91,8 @@ def list(c, env, local=False):
             accuracy = registry.accuracy(s3, package)
             mark = "  <- serving" if package.arn == current.get("package_arn") else ""
             shown = f"{accuracy:.3f}" if accuracy is not None else "  -  "
-            print(f"  v{package.version:<4} {package.status:<22} accuracy {shown}{mark}")
+            dataset = (package.metadata or {}).get(DATASET_ID_KEY, "-")
+            print(f"  v{package.version:<4} {package.status:<22} accuracy {shown}  dataset {dataset:<16}{mark}")
 
 
 @task(

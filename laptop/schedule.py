@@ -25,7 +25,7 @@ def register_schedule(cfg: Config, env: str = "prod") -> str:
             "RoleArn": cfg.retraining_role_arn(env),
             "SageMakerPipelineParameters": {
                 "PipelineParameterList": [
-                    {"Name": "InputDataUri", "Value": cfg.dataset_uri(env)},
+                    {"Name": "InputDataUri", "Value": cfg.dataset_pointer_uri(env)},
                     {"Name": "ModelApprovalStatus", "Value": "PendingManualApproval"},
                 ]
             },

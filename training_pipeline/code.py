@@ -4,6 +4,10 @@ The SDK would upload code itself while building the definition (an AWS call, and
 definition that depends on it). Instead `code_prefix` names the code by its hash, the
 definition references that URI, and `upload_code` puts the files there before an upsert or
 a local run. Same code -> same prefix -> same definition.
+
+The shared CSV reader `csvrows.py` ships twice: inside the training sourcedir (beside
+train.py) and as `lib/csvrows.py`, which each processing step gets as its `lib` input
+(SageMaker uploads a processing script alone).
 """
 
 from __future__ import annotations
@@ -21,22 +25,26 @@ from awsenv.s3uri import split_s3_uri
 STEPS_DIR = Path(__file__).resolve().parent / "steps"
 PROCESSING_SCRIPTS = ("preprocess.py", "evaluate.py")
 TRAINING_ENTRY_POINT = "train.py"
+SHARED_MODULES = ("csvrows.py",)
+LIB_DIR = "lib"
 
 
 def sourcedir_tar() -> bytes:
-    """sourcedir.tar.gz of the training entry point, byte-stable (no mtimes, fixed owner)."""
+    """sourcedir.tar.gz of the training entry point + shared modules, byte-stable (no mtimes, fixed owner)."""
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as tar:
-        data = (STEPS_DIR / TRAINING_ENTRY_POINT).read_bytes()
-        info = tarfile.TarInfo(TRAINING_ENTRY_POINT)
-        info.size, info.mode, info.mtime = len(data), 0o644, 0
-        tar.addfile(info, io.BytesIO(data))
+        for name in (TRAINING_ENTRY_POINT, *SHARED_MODULES):
+            data = (STEPS_DIR / name).read_bytes()
+            info = tarfile.TarInfo(name)
+            info.size, info.mode, info.mtime = len(data), 0o644, 0
+            tar.addfile(info, io.BytesIO(data))
     return gzip.compress(buffer.getvalue(), mtime=0)
 
 
 def code_files() -> dict[str, bytes]:
-    """The step code as uploaded: the processing scripts and the training sourcedir."""
+    """The step code as uploaded: the processing scripts, their lib/ and the training sourcedir."""
     files = {name: (STEPS_DIR / name).read_bytes() for name in PROCESSING_SCRIPTS}
+    files.update({f"{LIB_DIR}/{name}": (STEPS_DIR / name).read_bytes() for name in SHARED_MODULES})
     files["sourcedir.tar.gz"] = sourcedir_tar()
     return files
 

@@ -9,6 +9,11 @@ through boto3: the SDK's own upsert would first validate the role with IAM calls
 `training_pipeline.local_executor` runs the same JSON. Each step is built by its own function in
 `steps_builders.py`.
 
+`InputDataUri` defaults to the dataset pointer (`datasets/current.json`); Preprocess resolves
+it once per execution and the Register step records the dataset id it names in the model
+package (CustomerMetadataProperties `dataset-id`, read from evaluation.json with JsonGet). The
+processing steps get the shared CSV reader as their `lib` input.
+
 The gate registers a model only when its test accuracy is >= `AccuracyThreshold` AND >= the
 accuracy of the env's currently Approved model package (the champion). The evaluate step
 looks the champion up itself and writes it into evaluation.json, so scheduled runs, which
@@ -52,8 +57,8 @@ def get_pipeline(cfg: Config, env: str, image_tag: str, session=None):
     data = build.preprocess_step(ctx, params)
     trained = build.train_step(ctx, build.tfidf_training(ctx, params), data)
     evaluated = build.evaluate_step(ctx, trained, data)
-    digests = {key: evaluated.get(path) for key, path in ARTIFACT_DIGEST_PATHS.items()}
-    register = build.register_step(ctx, params, trained, evaluated, metadata=digests)
+    metadata = {key: evaluated.get(path) for key, path in {**ARTIFACT_DIGEST_PATHS, **build.DATASET_METADATA_PATHS}.items()}
+    register = build.register_step(ctx, params, trained, evaluated, metadata=metadata)
     fail = build.fail_step(evaluated.get(ACCURACY_PATH), params.threshold, evaluated.get(CHAMPION_PATH))
     gate = build.gate_step(evaluated, params, register, fail)
     return Pipeline(

@@ -9,7 +9,7 @@ from tests.inference.conftest import register_package
 
 def tiny_hooks(archive):
     def upload(cfg, env, say):
-        return f"s3://{cfg.data_bucket(env)}/datasets/current/"
+        return f"s3://{cfg.data_bucket(env)}/datasets/current.json"
 
     def train(cfg, env, input_uri, approval, say):
         return register_package(cfg, env, archive, status=approval, accuracy=0.8)["ModelPackageArn"]

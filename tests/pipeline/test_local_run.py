@@ -11,6 +11,7 @@ import json
 import pytest
 
 from awsenv.sessions import aws_session
+from inference import registry
 from training_pipeline.dataset import SAMPLE_CSV
 from training_pipeline.local_executor import StepFailed, run_local
 from training_pipeline.upload import upload
@@ -47,7 +48,7 @@ def read_s3_json(cfg, env, uri):
 def test_run_registers_with_metrics_and_a_worse_challenger_is_not_registered(emulator, small_csv, tmp_path):
     from awsenv import event_bus
 
-    upload(emulator, "dev", small_csv, local=True, progress=lambda _: None)
+    uploaded = upload(emulator, "dev", small_csv, local=True, progress=lambda _: None)
     lines: list[str] = []
     events = []
     bus = event_bus.bus(emulator.accounts["dev"])
@@ -63,6 +64,11 @@ def test_run_registers_with_metrics_and_a_worse_challenger_is_not_registered(emu
         aws_session(emulator, "dev", local=True).client("sagemaker").describe_model_package(ModelPackageName=champion)
     )
     assert package["ModelApprovalStatus"] == "Approved"
+    # the default InputDataUri is the pointer; Preprocess resolved it once and the package records the id
+    assert package["CustomerMetadataProperties"] == {"dataset-id": uploaded["dataset_id"]}
+    sagemaker = aws_session(emulator, "dev", local=True).client("sagemaker")
+    assert registry.describe(sagemaker, champion).metadata == {"dataset-id": uploaded["dataset_id"]}  # `model.list`
+    assert result["evaluation"]["dataset"] == {"dataset_id": uploaded["dataset_id"], "uri": uploaded["dataset_uri"]}
     assert package["InferenceSpecification"]["Containers"][0]["Image"] == emulator.image_uri("inference", TAG)
     statistics = package["ModelMetrics"]["ModelQuality"]["Statistics"]
     report = read_s3_json(emulator, "dev", statistics["S3Uri"])

@@ -178,7 +178,7 @@ def test_sagemaker_role_prefixes_are_the_ones_the_pipeline_and_endpoint_use(cfg,
     read, write = sagemaker_role_prefixes(cfg, env)
     bucket = cfg.data_bucket(env)
     reads = {
-        "InputDataUri": key_of(cfg.dataset_uri(env), bucket),
+        "InputDataUri": key_of(cfg.dataset_pointer_uri(env), bucket),
         "step code": key_of(code_prefix(cfg, env), bucket) + "/",
         "model artifacts (evaluate, endpoint)": "models/",
         "step outputs (next steps, champion evaluation.json)": "pipeline-runs/",

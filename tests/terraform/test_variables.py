@@ -45,7 +45,7 @@ def test_main_variables_per_environment(cfg, env):
     assert variables["model_package_group_name"] == cfg.model_package_group(env)
     assert variables["sagemaker_role_name"] == cfg.sagemaker_role_arn(env).rsplit("/", 1)[1]
     assert variables["retraining_schedule_enabled"] is (env == "prod")
-    assert variables["retraining_input_data_uri"] == f"s3://{cfg.data_bucket(env)}/datasets/current/"
+    assert variables["retraining_input_data_uri"] == f"s3://{cfg.data_bucket(env)}/datasets/current.json"
     assert variables["image_tag"] == SHA
     assert variables["lambda_function_name"] == f"{cfg.project}-auto-deploy"
 

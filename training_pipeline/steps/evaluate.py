@@ -3,27 +3,31 @@
 SageMaker processing contract (paths under OPT_ML_ROOT, default /opt/ml):
     input   /opt/ml/processing/model/model.tar.gz     (the Train step's artifact)
             /opt/ml/processing/test/*.csv
+            /opt/ml/processing/test/dataset.json (the dataset id Preprocess resolved)
+            /opt/ml/processing/lib/csvrows.py    (the shared CSV reader)
     output  /opt/ml/processing/evaluation/evaluation.json
 
 evaluation.json uses SageMaker's model-quality layout (`multiclass_classification_metrics`
 with accuracy, macro_f1, weighted_f1, confusion_matrix) so the registry shows it, plus a
 per-class report and `champion`: the accuracy of the newest Approved package in the
 `--model-package-group` (0.0 when there is none). Looking the champion up here, inside the
-run, means the pipeline's condition also knows it for scheduled runs.
+run, means the pipeline's condition also knows it for scheduled runs. `dataset` carries the
+id of the dataset the model was trained and tested on; the Register step copies it into the
+model package (CustomerMetadataProperties `dataset-id`).
 
 `model_artifact` records the SHA-256 of the model.tar.gz evaluated here and a digest of the
 files in it (sha256 over sorted `path NUL sha256(file)` lines, as `inference.integrity`
 computes it); the Register step copies both into the model package, and every load checks them.
 
-Each step script is self-contained (SageMaker uploads it alone into its container), so the
-few lines it shares with train.py (`read_channel`) stand in both.
+SageMaker uploads a processing script alone, so the shared reader (`csvrows.py`) comes in
+through the step's `lib` input; `csvrows()` finds it there or beside this file.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import hashlib
+import importlib
 import json
 import os
 import sys
@@ -70,14 +74,16 @@ def load_model(model_dir: Path):
     return joblib.load(extract_dir / "model.joblib"), digests
 
 
+def csvrows():
+    """The shared CSV reader: beside this file (training sourcedir, tests) or the processing `lib` input."""
+    for directory in (Path(__file__).resolve().parent, opt_ml() / "processing" / "lib"):
+        if (directory / "csvrows.py").is_file() and str(directory) not in sys.path:
+            sys.path.insert(0, str(directory))
+    return importlib.import_module("csvrows")
+
+
 def read_channel(directory: Path) -> tuple[list[str], list[str]]:
-    texts, labels = [], []
-    for path in sorted(directory.glob("**/*.csv")):
-        with path.open(newline="", encoding="utf-8") as handle:
-            for row in csv.DictReader(handle):
-                texts.append(row[TEXT_COLUMN])
-                labels.append(row[LABEL_COLUMN])
-    return texts, labels
+    return csvrows().read_channel(directory, TEXT_COLUMN, LABEL_COLUMN)
 
 
 def metric(value: float) -> dict:
@@ -150,6 +156,13 @@ def champion(group: str) -> dict:
     return {"model_package_arn": arn, "accuracy": accuracy}
 
 
+def dataset_info(test_dir: Path) -> dict:
+    """{"dataset_id", "uri"} that Preprocess wrote beside the test channel ("unknown" when absent)."""
+    path = test_dir / "dataset.json"
+    info = json.loads(path.read_text()) if path.is_file() else {}
+    return {"dataset_id": info.get("dataset_id") or "unknown", "uri": info.get("uri")}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--model-package-group", default="", help="registry group holding the champion")
@@ -163,13 +176,14 @@ def main(argv: list[str] | None = None) -> int:
     result = report(labels, [str(p) for p in model.predict(texts)], classes)
     result["model_artifact"] = digests
     result["champion"] = champion(args.model_package_group) if args.model_package_group else {"accuracy": 0.0}
+    result["dataset"] = dataset_info(root / "test")
     out = root / "evaluation"
     out.mkdir(parents=True, exist_ok=True)
     (out / "evaluation.json").write_text(json.dumps(result, indent=2, sort_keys=True) + "\n")
     metrics = result["multiclass_classification_metrics"]
     print(
         f"evaluate: accuracy={metrics['accuracy']['value']} macro_f1={metrics['macro_f1']['value']} "
-        f"champion_accuracy={result['champion']['accuracy']}"
+        f"champion_accuracy={result['champion']['accuracy']} dataset={result['dataset']['dataset_id']}"
     )
     return 0
 
