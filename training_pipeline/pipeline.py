@@ -57,7 +57,9 @@ def get_pipeline(cfg: Config, env: str, image_tag: str, session=None):
     data = build.preprocess_step(ctx, params)
     trained = build.train_step(ctx, build.tfidf_training(ctx, params), data)
     evaluated = build.evaluate_step(ctx, trained, data)
-    metadata = {key: evaluated.get(path) for key, path in {**ARTIFACT_DIGEST_PATHS, **build.DATASET_METADATA_PATHS}.items()}
+    metadata = {
+        key: evaluated.get(path) for key, path in {**ARTIFACT_DIGEST_PATHS, **build.DATASET_METADATA_PATHS}.items()
+    }
     register = build.register_step(ctx, params, trained, evaluated, metadata=metadata)
     fail = build.fail_step(evaluated.get(ACCURACY_PATH), params.threshold, evaluated.get(CHAMPION_PATH))
     gate = build.gate_step(evaluated, params, register, fail)
