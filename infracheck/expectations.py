@@ -200,7 +200,7 @@ def schedule_problems(schedule: dict, cfg: Config, env: str) -> list[str]:
     parameters = {
         p["Name"]: p["Value"] for p in target.get("SageMakerPipelineParameters", {}).get("PipelineParameterList", [])
     }
-    if parameters.get("InputDataUri") != cfg.dataset_uri(env):
+    if parameters.get("InputDataUri") != cfg.dataset_pointer_uri(env):
         problems.append(f"{env} retraining schedule: InputDataUri {parameters.get('InputDataUri')!r}")
     return problems
 
@@ -215,7 +215,7 @@ def environment_problems(cfg: Config, env: str, session) -> list[str]:
     targets = [t["Arn"] for t in events.list_targets_by_rule(Rule=rule["Name"])["Targets"]]
     if targets != [configuration["FunctionArn"]]:
         problems.append(f"{env} model-approval rule: targets {targets}, expected only the auto-deploy Lambda")
-    schedule = session.client("scheduler").get_schedule(Name=f"{cfg.project}-{env}-retraining")
+    schedule = session.client("scheduler").get_schedule(Name=cfg.retraining_schedule_name(env))
     return problems + schedule_problems(schedule, cfg, env)
 
 

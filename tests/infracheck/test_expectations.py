@@ -141,7 +141,7 @@ def test_retraining_runs_only_in_prod(cfg, env, state):
         "Target": {
             "Arn": f"arn:aws:sagemaker:eu-west-1:1:pipeline/{cfg.pipeline_name(env)}",
             "SageMakerPipelineParameters": {
-                "PipelineParameterList": [{"Name": "InputDataUri", "Value": cfg.dataset_uri(env)}]
+                "PipelineParameterList": [{"Name": "InputDataUri", "Value": cfg.dataset_pointer_uri(env)}]
             },
         },
     }
