@@ -65,9 +65,12 @@ def test_run_registers_with_metrics_and_a_worse_challenger_is_not_registered(emu
     )
     assert package["ModelApprovalStatus"] == "Approved"
     # the default InputDataUri is the pointer; Preprocess resolved it once and the package records the id
-    assert package["CustomerMetadataProperties"] == {"dataset-id": uploaded["dataset_id"]}
+    metadata = package["CustomerMetadataProperties"]
+    assert metadata["dataset-id"] == uploaded["dataset_id"]
+    assert set(metadata) == {"dataset-id", "model-archive-sha256", "model-content-sha256"}
+    assert all(len(metadata[key]) == 64 for key in ("model-archive-sha256", "model-content-sha256"))
     sagemaker = aws_session(emulator, "dev", local=True).client("sagemaker")
-    assert registry.describe(sagemaker, champion).metadata == {"dataset-id": uploaded["dataset_id"]}  # `model.list`
+    assert registry.describe(sagemaker, champion).metadata == metadata  # `model.list`
     assert result["evaluation"]["dataset"] == {"dataset_id": uploaded["dataset_id"], "uri": uploaded["dataset_uri"]}
     assert package["InferenceSpecification"]["Containers"][0]["Image"] == emulator.image_uri("inference", TAG)
     statistics = package["ModelMetrics"]["ModelQuality"]["Statistics"]
