@@ -84,7 +84,10 @@ def test_sdk_session_has_explicit_bucket_role_no_telemetry_and_no_reachable_endp
 
     session = offline_sagemaker_session(cfg, "staging")
     assert offline_sagemaker_session(cfg, "staging") is session  # built once
-    assert session.default_bucket() == cfg.data_bucket("staging")
+    from botocore.exceptions import EndpointConnectionError
+
+    with pytest.raises(EndpointConnectionError, match="127.0.0.1:9"):  # any call fails, locally
+        session.default_bucket()  # (the SDK checks the bucket exists; building never asks)
     assert session.execution_role_arn == cfg.sagemaker_role_arn("staging")
     assert session.sagemaker_client.meta.endpoint_url == OFFLINE_ENDPOINT
     assert session.boto_session.client("s3").meta.endpoint_url == OFFLINE_ENDPOINT
