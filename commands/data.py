@@ -23,7 +23,8 @@ def upload(c, env, csv="", local=False, text_column="transcription", label_colum
     from training_pipeline.upload import upload as upload_dataset
 
     with user_errors():
-        result = upload_dataset(
-            cfg, env, csv or SAMPLE_CSV, local=local, text_column=text_column, label_column=label_column
-        )
+        from awsenv.sessions import EnvSession
+
+        session = EnvSession(cfg, env, local=local)
+        result = upload_dataset(session, csv or SAMPLE_CSV, text_column=text_column, label_column=label_column)
     print(f"data: {result['current_uri']} = dataset {result['content_hash']} ({result['uploaded']} objects uploaded)")

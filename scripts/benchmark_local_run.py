@@ -45,14 +45,16 @@ def main(argv: list[str] | None = None) -> int:
     try:
         # the placeholder accounts of .env.example, on this script's own emulator
         cfg = load_config(env_file=REPO_ROOT / ".env.example", environ={"EMULATOR_PORT": str(port)})
+        from awsenv.sessions import EnvSession
         from training_pipeline.local_executor import run_local
         from training_pipeline.upload import upload
 
         started = time.perf_counter()
-        upload(cfg, args.env, args.csv, local=True, progress=lambda _: None)
+        session = EnvSession(cfg, args.env, local=True)
+        upload(session, args.csv, progress=lambda _: None)
         uploaded = time.perf_counter()
         with tempfile.TemporaryDirectory() as runs:
-            result = run_local(cfg, args.env, "0" * 40, runs_dir=Path(runs), say=lambda _: None)
+            result = run_local(session, "0" * 40, runs_dir=Path(runs), say=lambda _: None)
         finished = time.perf_counter()
     finally:
         server.stop()

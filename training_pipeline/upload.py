@@ -18,7 +18,7 @@ from pathlib import Path
 
 from awsenv.config import Config
 from awsenv.errors import UserError
-from awsenv.sessions import aws_session
+from awsenv.sessions import EnvSession
 from training_pipeline.dataset import LABEL_COLUMN, SAMPLE_CSV, TEXT_COLUMN, prepare
 
 DATASETS_PREFIX = "datasets"
@@ -69,11 +69,9 @@ def _exists(s3, bucket: str, key: str) -> bool:
 
 
 def upload(
-    cfg: Config,
-    env: str,
+    session: EnvSession,
     csv_path: Path | str = SAMPLE_CSV,
     *,
-    local: bool = False,
     text_column: str = TEXT_COLUMN,
     label_column: str = LABEL_COLUMN,
     progress: Callable[[str], None] = print,
@@ -86,8 +84,8 @@ def upload(
         f"{manifest['dropped_empty_texts']} empty texts dropped; split train/test/validation = "
         + "/".join(str(manifest["rows"][name]) for name in ("train", "test", "validation"))
     )
-    s3 = aws_session(cfg, env, local=local).client("s3")
-    bucket = ensure_bucket(s3, cfg, env, local=local)
+    cfg, env, s3 = session.cfg, session.env, session.s3
+    bucket = ensure_bucket(s3, cfg, env, local=session.local)
     targets = []
     if _exists(s3, bucket, f"{DATASETS_PREFIX}/{digest}/manifest.json"):
         progress(f"data: s3://{bucket}/{DATASETS_PREFIX}/{digest}/ already uploaded")

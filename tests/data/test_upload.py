@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from awsenv.sessions import aws_session
+from awsenv.sessions import EnvSession, aws_session
 from tests.test_cli import run_invoke
 from training_pipeline.upload import upload
 
@@ -16,7 +16,7 @@ def keys(cfg, env):
 
 def test_upload_writes_hash_prefix_and_current_then_does_nothing_new(emulator):
     lines = []
-    result = upload(emulator, "dev", local=True, progress=lines.append)
+    result = upload(EnvSession(emulator, "dev", local=True), progress=lines.append)
     digest = result["content_hash"]
     expected = [
         f"datasets/{name}/{key}"
@@ -32,7 +32,7 @@ def test_upload_writes_hash_prefix_and_current_then_does_nothing_new(emulator):
     )
     assert manifest["rows"] == {"train": 840, "test": 180, "validation": 180}
     assert s3.get_bucket_versioning(Bucket=emulator.data_bucket("dev"))["Status"] == "Enabled"
-    assert upload(emulator, "dev", local=True, progress=lines.append)["uploaded"] == 0
+    assert upload(EnvSession(emulator, "dev", local=True), progress=lines.append)["uploaded"] == 0
 
 
 def test_cli_validation_error_is_one_line(repo_root, tmp_path):

@@ -12,7 +12,7 @@ import os
 import subprocess
 import sys
 
-from awsenv.sessions import aws_session
+from awsenv.sessions import EnvSession, aws_session
 from tests import netguard
 from training_pipeline.pipeline import definition, start_execution, upsert_pipeline
 from training_pipeline.upload import ensure_bucket
@@ -42,8 +42,8 @@ def test_upsert_and_start_on_the_emulator_stay_on_loopback(emulator, monkeypatch
     refused = netguard.install(monkeypatch)
     session = aws_session(emulator, "dev", local=True)
     ensure_bucket(session.client("s3"), emulator, "dev", local=True)
-    upsert_pipeline(emulator, "dev", TAG, local=True)
-    start_execution(emulator, "dev", {}, local=True)
+    upsert_pipeline(EnvSession(emulator, "dev", local=True), TAG)
+    start_execution(EnvSession(emulator, "dev", local=True), {})
     definition(emulator, "dev", TAG)
     assert refused == []
     for service in ("s3", "sagemaker", "sts"):

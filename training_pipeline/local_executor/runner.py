@@ -17,9 +17,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from awsenv.config import REPO_ROOT, Config
+from awsenv.config import REPO_ROOT
 from awsenv.errors import UserError
-from awsenv.sessions import aws_session
+from awsenv.sessions import EnvSession
 from training_pipeline.local_executor import containers, registry
 from training_pipeline.local_executor.errors import ExecutorError, StepFailed
 from training_pipeline.local_executor.expressions import Resolver, evaluate_condition
@@ -79,7 +79,8 @@ def ordered(steps: list[dict]) -> list[dict]:
 class Execution:
     """One local execution of a definition for `env` on the emulator."""
 
-    def __init__(self, cfg: Config, env: str, definition: dict, parameters: dict, *, runs_dir: Path, say):
+    def __init__(self, session: EnvSession, definition: dict, parameters: dict, *, runs_dir: Path, say):
+        cfg, env = session.cfg, session.env
         self.cfg, self.env, self.definition, self.say = cfg, env, definition, say
         self.id = f"local-{dt.datetime.now(dt.UTC):%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
         self.run_dir = runs_dir / self.id
@@ -96,17 +97,8 @@ class Execution:
                 "StartDateTime": now,
             },
         )
-        session = aws_session(cfg, env, local=True)
-        self.s3, self.sagemaker = session.client("s3"), session.client("sagemaker")
-        frozen = session.get_credentials().get_frozen_credentials()
-        self.aws_env = {
-            "AWS_ACCESS_KEY_ID": frozen.access_key,
-            "AWS_SECRET_ACCESS_KEY": frozen.secret_key,
-            "AWS_SESSION_TOKEN": frozen.token or "",
-            "AWS_ENDPOINT_URL": getattr(session, "endpoint_url", "") or cfg.emulator_url,
-            "AWS_DEFAULT_REGION": cfg.region,
-            "AWS_REGION": cfg.region,
-        }
+        self.s3, self.sagemaker = session.s3, session.sagemaker
+        self.aws_env = {"AWS_ENDPOINT_URL": cfg.emulator_url, **session.credentials_environ()}
         self.status: dict[str, dict] = {}
         self.property_files: dict[str, str] = {}
         self.model_package_arn: str | None = None
@@ -218,18 +210,19 @@ def report_line(evaluation: dict | None) -> str:
 
 
 def run_definition(
-    cfg: Config,
-    env: str,
+    session: EnvSession,
     definition: dict | str,
     parameters: dict[str, Any] | None = None,
     *,
     runs_dir: Path = RUNS_DIR,
     say: Callable[[str], None] = print,
 ) -> dict:
-    """Execute `definition` for `env` on the emulator; return the summary, raise StepFailed on failure."""
+    """Execute `definition` for the session's env on the emulator; return the summary, raise
+    StepFailed on failure."""
     if isinstance(definition, str):
         definition = json.loads(definition)
-    execution = Execution(cfg, env, definition, parameter_values(definition, parameters), runs_dir=runs_dir, say=say)
+    cfg, env = session.cfg, session.env
+    execution = Execution(session, definition, parameter_values(definition, parameters), runs_dir=runs_dir, say=say)
     say(f"pipeline {cfg.pipeline_name(env)} ({env}, local): execution {execution.id}")
     started = time.monotonic()
     try:
