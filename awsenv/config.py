@@ -27,6 +27,16 @@ DEFAULTS = {
     "AWS_REGION": "eu-west-1",
     "PROJECT_NAME": "aws-promote-code",
     "EMULATOR_PORT": "5055",
+    # Cost guardrails: monthly budget (USD) per environment account, instance type of each
+    # env's endpoint (`serverless` where the model allows it outside prod), idle-endpoint alarm.
+    "BUDGET_DEV_USD": "50",
+    "BUDGET_STAGING_USD": "100",
+    "BUDGET_PROD_USD": "300",
+    "ENDPOINT_INSTANCE_TYPE_DEV": "serverless",
+    "ENDPOINT_INSTANCE_TYPE_STAGING": "serverless",
+    "ENDPOINT_INSTANCE_TYPE_PROD": "ml.m5.large",
+    "IDLE_ENDPOINT_DAYS": "3",
+    "ALERT_EMAIL": "",
     **{PROFILE_KEYS[name]: name for name in ACCOUNTS},  # the original README's profile names
 }
 
@@ -37,6 +47,9 @@ _ACCOUNT_RE = re.compile(r"^\d{12}$")
 _REPO_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$")
 _PROJECT_RE = re.compile(r"^[a-z][a-z0-9-]{1,22}[a-z0-9]$")
 _PROFILE_RE = re.compile(r"^[A-Za-z0-9_.+-]{1,64}$")
+_INSTANCE_RE = re.compile(r"^ml\.[a-z0-9-]+\.[a-z0-9]+$")
+_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+SERVERLESS = "serverless"
 
 
 class ConfigError(UserError):
@@ -69,6 +82,12 @@ class Config:
     profiles: dict[str, str]
     emulator_port: int
     ci: bool = False
+    budgets_usd: dict[str, int] = field(default_factory=lambda: {"dev": 50, "staging": 100, "prod": 300})
+    instance_types: dict[str, str] = field(
+        default_factory=lambda: {"dev": SERVERLESS, "staging": SERVERLESS, "prod": "ml.m5.large"}
+    )
+    idle_endpoint_days: int = 3
+    alert_email: str = ""
     source: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     # ---- names shared by Terraform, the pipeline and the deployer ----------------------
@@ -92,6 +111,23 @@ class Config:
     def data_capture_uri(self, env: str) -> str:
         """Where the env's endpoint captures requests and responses."""
         return f"s3://{self.data_bucket(env)}/data-capture/{self.endpoint_name(env)}"
+
+    def endpoint_serverless(self, env: str) -> bool:
+        """Whether env's endpoint is serverless (ENDPOINT_INSTANCE_TYPE_<ENV>=serverless)."""
+        return self.instance_types[check_env(env)] == SERVERLESS
+
+    def endpoint_instance_type(self, env: str) -> str:
+        """Instance type of env's real-time endpoint (ml.m5.large when the endpoint is serverless)."""
+        value = self.instance_types[check_env(env)]
+        return "ml.m5.large" if value == SERVERLESS else value
+
+    def monitor_function_name(self) -> str:
+        """The drift-monitor Lambda (same name in every env account)."""
+        return f"{self.project}-drift-monitor"
+
+    def monitoring_prefix(self, env: str) -> str:
+        """Where the drift monitor writes its reports (s3://<data bucket>/monitoring/<endpoint>)."""
+        return f"s3://{self.data_bucket(env)}/monitoring/{self.endpoint_name(env)}"
 
     def auto_deploy_function_name(self) -> str:
         """The auto-deploy Lambda (same name in every env account)."""
@@ -217,6 +253,7 @@ def load_config(
     if not 1024 <= port <= 65535:
         problems.append(f"EMULATOR_PORT: '{port_text}' is not a usable port; use a number from 1024 to 65535")
 
+    operate = _operate_settings(values, problems)
     if problems:
         raise ConfigError(problems)
     return Config(
@@ -228,7 +265,34 @@ def load_config(
         emulator_port=port,
         ci=environ.get("CI", "").lower() in ("1", "true", "yes"),
         source=values,
+        **operate,
     )
+
+
+def _operate_settings(values: dict[str, str], problems: list[str]) -> dict:
+    """Budgets, endpoint instance types, idle-endpoint days and alert e-mail (appends problems)."""
+    budgets, instance_types = {}, {}
+    for env in ENVIRONMENTS:
+        key = f"BUDGET_{env.upper()}_USD"
+        text = values.get(key, "")
+        if text.isdigit() and 1 <= int(text) <= 1_000_000:
+            budgets[env] = int(text)
+        else:
+            problems.append(f"{key}: '{text}' is not a monthly budget; use whole US dollars from 1 to 1000000, e.g. 100")
+        key = f"ENDPOINT_INSTANCE_TYPE_{env.upper()}"
+        text = values.get(key, "")
+        if text == SERVERLESS or _INSTANCE_RE.match(text):
+            instance_types[env] = text
+        else:
+            problems.append(f"{key}: '{text}' is not an endpoint instance type; use 'serverless' or one like ml.m5.large")
+    text = values.get("IDLE_ENDPOINT_DAYS", "")
+    if not (text.isdigit() and 1 <= int(text) <= 7):
+        problems.append(f"IDLE_ENDPOINT_DAYS: '{text}' is not usable; use 1 to 7 (days without invocations before the alarm)")
+    email = values.get("ALERT_EMAIL", "")
+    if email and not _EMAIL_RE.match(email):
+        problems.append(f"ALERT_EMAIL: '{email}' is not an e-mail address; set one, or leave it empty for no e-mail")
+    days = int(text) if text.isdigit() else 0
+    return {"budgets_usd": budgets, "instance_types": instance_types, "idle_endpoint_days": days, "alert_email": email}
 
 
 def _known_keys() -> set[str]:

@@ -81,6 +81,12 @@ def main_variables(cfg: Config, env: str, image_tag: str) -> dict[str, Any]:
         "lambda_function_name": cfg.auto_deploy_function_name(),
         "retraining_schedule_enabled": env == "prod",
         "retraining_input_data_uri": cfg.dataset_uri(env),
+        "endpoint_instance_type": cfg.endpoint_instance_type(env),
+        "endpoint_serverless": cfg.endpoint_serverless(env),
+        "monthly_budget_usd": cfg.budgets_usd[env],
+        "idle_endpoint_alarm_days": cfg.idle_endpoint_days if env != "prod" else 0,
+        "alert_email": cfg.alert_email,
+        "monitor_function_name": cfg.monitor_function_name(),
     }
 
 

@@ -114,6 +114,8 @@ module "auto_deploy" {
     MODEL_PACKAGE_GROUP = module.model_registry.name
     SAGEMAKER_ROLE_ARN  = module.sagemaker_role.arn
     DATA_CAPTURE_S3_URI = var.data_capture_s3_uri
+    INSTANCE_TYPE       = var.endpoint_instance_type
+    SERVERLESS          = var.endpoint_serverless
   }
 }
 
