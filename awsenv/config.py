@@ -125,6 +125,13 @@ class Config:
         """The drift-monitor Lambda (same name in every env account)."""
         return f"{self.project}-drift-monitor"
 
+    def drift_metrics_namespace(self) -> str:
+        """CloudWatch namespace of the drift monitor's metrics (the drift alarm watches it)."""
+        return f"{self.project}/DriftMonitor"
+
+    def drift_alarm_name(self, env: str) -> str:
+        return f"{self.endpoint_name(env)}-drift"
+
     def monitoring_prefix(self, env: str) -> str:
         """Where the drift monitor writes its reports (s3://<data bucket>/monitoring/<endpoint>)."""
         return f"s3://{self.data_bucket(env)}/monitoring/{self.endpoint_name(env)}"

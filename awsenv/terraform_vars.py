@@ -87,6 +87,9 @@ def main_variables(cfg: Config, env: str, image_tag: str) -> dict[str, Any]:
         "idle_endpoint_alarm_days": cfg.idle_endpoint_days if env != "prod" else 0,
         "alert_email": cfg.alert_email,
         "monitor_function_name": cfg.monitor_function_name(),
+        "monitoring_s3_uri": cfg.monitoring_prefix(env),
+        "drift_metrics_namespace": cfg.drift_metrics_namespace(),
+        "drift_alarm_name": cfg.drift_alarm_name(env),
     }
 
 

@@ -31,7 +31,7 @@ log = logging.getLogger("inference.server")
 DRAIN_LIMIT = 16 * MAX_BYTES
 
 
-def _handler_class(model: LoadedModel) -> type[BaseHTTPRequestHandler]:
+def _handler_class(model: LoadedModel, capture=None) -> type[BaseHTTPRequestHandler]:
     class InvocationHandler(BaseHTTPRequestHandler):
         server_version = "aws-promote-code-inference"
         protocol_version = "HTTP/1.1"  # keep-alive, as SageMaker's front end uses
@@ -93,6 +93,8 @@ def _handler_class(model: LoadedModel) -> type[BaseHTTPRequestHandler]:
                 self._error(500, f"model error: {type(error).__name__}: {error}")
                 return
             self._send(200, payload, content_type)
+            if capture is not None:  # queued, written in the background (inference/capture.py)
+                capture.record(body, self.headers.get("Content-Type"), payload, content_type)
 
         def do_PUT(self) -> None:
             self._error(405, "method not allowed; use GET /ping or POST /invocations")
@@ -102,16 +104,19 @@ def _handler_class(model: LoadedModel) -> type[BaseHTTPRequestHandler]:
     return InvocationHandler
 
 
-def make_server(model: LoadedModel, host: str = "127.0.0.1", port: int = 0) -> ThreadingHTTPServer:
-    """A ready (bound, not yet serving) server; port 0 picks a free port."""
-    server = ThreadingHTTPServer((host, port), _handler_class(model))
+def make_server(model: LoadedModel, host: str = "127.0.0.1", port: int = 0, capture=None) -> ThreadingHTTPServer:
+    """A ready (bound, not yet serving) server; port 0 picks a free port. `capture` (an
+    `inference.capture.CaptureWriter`) records each answered request, as SageMaker's data capture."""
+    server = ThreadingHTTPServer((host, port), _handler_class(model, capture))
     server.daemon_threads = True
     return server
 
 
-def serve_in_thread(model: LoadedModel, host: str = "127.0.0.1", port: int = 0) -> tuple[ThreadingHTTPServer, str]:
+def serve_in_thread(
+    model: LoadedModel, host: str = "127.0.0.1", port: int = 0, capture=None
+) -> tuple[ThreadingHTTPServer, str]:
     """Start serving in a daemon thread; returns (server, base URL). Stop with `server.shutdown()`."""
-    server = make_server(model, host, port)
+    server = make_server(model, host, port, capture)
     threading.Thread(target=server.serve_forever, name="inference-server", daemon=True).start()
     return server, f"http://{host}:{server.server_address[1]}"
 

@@ -24,9 +24,16 @@ from awsenv.config import Config
 from awsenv.errors import UserError
 from training_pipeline import steps_builders as build
 from training_pipeline.code import upload_code
-from training_pipeline.steps_builders import ACCURACY_PATH, CHAMPION_PATH, DEFAULT_APPROVAL, DEFAULTS, INSTANCE_TYPE
+from training_pipeline.steps_builders import (
+    ACCURACY_PATH,
+    BASELINE_FILE,
+    CHAMPION_PATH,
+    DEFAULT_APPROVAL,
+    DEFAULTS,
+    INSTANCE_TYPE,
+)
 
-__all__ = ["ACCURACY_PATH", "CHAMPION_PATH", "DEFAULTS", "DEFAULT_APPROVAL", "INSTANCE_TYPE"]
+__all__ = ["ACCURACY_PATH", "BASELINE_FILE", "CHAMPION_PATH", "DEFAULTS", "DEFAULT_APPROVAL", "INSTANCE_TYPE"]
 POLL_SECONDS, MAX_POLLS = 30, 240  # an execution is waited for up to 2 h
 
 
@@ -45,7 +52,7 @@ def get_pipeline(cfg: Config, env: str, image_tag: str, session=None):
     data = build.preprocess_step(ctx, params)
     trained = build.train_step(ctx, build.tfidf_training(ctx, params), data)
     evaluated = build.evaluate_step(ctx, trained, data)
-    register = build.register_step(ctx, params, trained, evaluated)
+    register = build.register_step(ctx, params, trained, evaluated, drift_check_baselines=build.drift_baselines(evaluated))
     fail = build.fail_step(evaluated.get(ACCURACY_PATH), params.threshold, evaluated.get(CHAMPION_PATH))
     gate = build.gate_step(evaluated, params, register, fail)
     return Pipeline(
