@@ -160,7 +160,9 @@ class CaptureWriter:
                 self.keys.append(key)
             except Exception as error:  # capture must never take the endpoint down
                 self.dropped += len(records)
-                log.warning("capture: could not write %d records to s3://%s/%s: %s", len(records), self.bucket, key, error)
+                log.warning(
+                    "capture: could not write %d records to s3://%s/%s: %s", len(records), self.bucket, key, error
+                )
         with self._flushed:
             self._pending -= len(batch)
             self._flushed.notify_all()
