@@ -225,6 +225,9 @@ def run(cfg: Config, hooks: PipelineHooks | None = None, envs: tuple[str, ...] =
         results = [serve_env(cfg, item, servers, say) for item in trained]
         if "prod" in envs:
             say(f"schedule   {register_schedule(cfg)}")
+            from inference.drift_demo import show as show_drift
+
+            show_drift(cfg, "prod", say)
         say("")
         say("summary")
         for line in summary(results):
