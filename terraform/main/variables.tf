@@ -227,3 +227,23 @@ variable "monitor_schedule_expression" {
   type        = string
   default     = "rate(1 hour)"
 }
+
+variable "monitoring_s3_uri" {
+  description = "Where the drift monitor writes its reports (Config.monitoring_prefix(env))."
+  type        = string
+
+  validation {
+    condition     = startswith(var.monitoring_s3_uri, "s3://") && !endswith(var.monitoring_s3_uri, "/")
+    error_message = "Use an s3:// prefix without a trailing '/'."
+  }
+}
+
+variable "drift_metrics_namespace" {
+  description = "CloudWatch namespace of the drift metrics (Config.drift_metrics_namespace())."
+  type        = string
+}
+
+variable "drift_alarm_name" {
+  description = "Name of the drift alarm (Config.drift_alarm_name(env))."
+  type        = string
+}
