@@ -16,7 +16,6 @@ locals {
   ops_account  = var.account_ids.operations
   ecr_registry = "${local.ops_account}.dkr.ecr.${data.aws_region.current.region}.amazonaws.com"
   ecr_arns     = { for image, repo in var.ecr_repositories : image => "arn:aws:ecr:${data.aws_region.current.region}:${local.ops_account}:repository/${repo}" }
-  lambda_image = "${local.ecr_registry}/${var.ecr_repositories["lambda"]}:${var.image_tag}"
   bucket_uri   = "s3://${var.data_bucket_name}/"
 }
 
@@ -100,7 +99,7 @@ module "auto_deploy" {
   source = "../modules/auto-deploy-lambda"
 
   function_name                = var.lambda_function_name
-  image_uri                    = local.lambda_image
+  image_uri                    = "${local.ecr_registry}/${var.ecr_repositories["lambda"]}:${var.image_tag}"
   model_package_group_name     = module.model_registry.name
   endpoint_name                = var.endpoint_name
   sagemaker_execution_role_arn = module.sagemaker_role.arn
@@ -157,7 +156,7 @@ module "drift_monitor" {
   source = "../modules/drift-monitor"
 
   function_name            = var.monitor_function_name
-  image_uri                = local.lambda_image
+  image_uri                = "${local.ecr_registry}/${var.ecr_repositories["lambda"]}:${var.image_tag}"
   endpoint_name            = var.endpoint_name
   model_package_group_name = module.model_registry.name
   pipeline_name            = var.pipeline_name
