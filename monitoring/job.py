@@ -7,7 +7,7 @@
    ModelDataQuality statistics: the Evaluate step's baseline.json);
 2. the capture files written since the last run (`<monitoring>/latest.json` remembers them);
 3. `monitoring.drift.assess`, thresholds from `monitoring.thresholds`;
-4. the report, written under `<monitoring>/reports/yyyy/mm/dd/<hhmmss>.json`, then the pointer
+4. the report, written under `<monitoring>/reports/yyyy/mm/dd/<hhmmss-micros>.json`, then the pointer
    `<monitoring>/latest.json` flipped to it (readers see the old or the new run, never half);
 5. CloudWatch metrics in the drift namespace, dimension EndpointName: Records,
    InsufficientTraffic, Drift (1 when any metric drifted: the alarm's metric) and each figure.
@@ -129,7 +129,7 @@ def run(session, target: MonitorTarget, now: dt.datetime | None = None) -> Run:
     texts, predictions, unreadable = captured.pairs(records)
     assessment = drift.assess(baseline, texts, predictions, THRESHOLDS, MIN_RECORDS)
     bucket, prefix = _split(target.reports_uri)
-    key = f"{prefix}/reports/{now:%Y/%m/%d/%H%M%S}.json"
+    key = f"{prefix}/reports/{now:%Y/%m/%d/%H%M%S-%f}.json"
     result = Run(assessment, package_arn, (since.isoformat(), now.isoformat()), f"s3://{bucket}/{key}", unreadable)
     report = {
         "endpoint": target.endpoint_name, "model_package_arn": package_arn, "window": list(result.window),
