@@ -69,8 +69,9 @@ def _deliver(cfg: Config, env: str, session, say: Callable[[str], None]) -> None
             )
 
 
-def show(cfg: Config, env: str = "prod", say: Callable[[str], None] = print) -> float:
-    """The drift part of the demo; returns its duration in seconds."""
+def show(cfg: Config, env: str = "prod", say: Callable[[str], None] = print, phases=None) -> float:
+    """The drift part of the demo; returns its duration in seconds. `phases`: (name, texts) pairs,
+    by default in-domain sample transcriptions, then shifted texts."""
     from awsenv.sessions import aws_session
     from inference.artifacts import load_deployed
     from inference.capture import CaptureWriter
@@ -87,7 +88,7 @@ def show(cfg: Config, env: str = "prod", say: Callable[[str], None] = print) -> 
     session.client("cloudwatch").put_metric_alarm(**drift_alarm(cfg, env))  # terraform creates it on AWS
     say(f"== drift monitoring ({env}: {url}, capture to {cfg.data_capture_uri(env)})")
     try:
-        for phase, texts in (("in-domain", in_domain_texts()), ("shifted", shifted_texts())):
+        for phase, texts in phases or (("in-domain", in_domain_texts()), ("shifted", shifted_texts())):
             _send(url, texts)
             capture.flush()
             result = run(session, MonitorTarget.from_config(cfg, env))
