@@ -28,10 +28,16 @@ def serve(c, env, local=False, port=None):
         from inference.deployer import Target
         from inference.server import make_server
 
-        deployed = load_deployed(aws_session(cfg, env, local=local), Target.from_config(cfg, env, local=local))
+        session = aws_session(cfg, env, local=local)
+        deployed = load_deployed(session, Target.from_config(cfg, env, local=local))
         port = _port(port) or local_port(cfg, env)
+        capture = None
+        if local:  # as SageMaker's data capture does on AWS: the monitor reads both the same way
+            from inference.capture import CaptureWriter
+
+            capture = CaptureWriter(session.client("s3"), cfg.data_capture_uri(env), cfg.endpoint_name(env))
         try:
-            server = make_server(deployed.model, "127.0.0.1", port)
+            server = make_server(deployed.model, "127.0.0.1", port, capture)
         except OSError as error:
             raise Exit(
                 f"error: port {port} on 127.0.0.1: {error.strerror}; pass --port with a free port", code=1
@@ -52,6 +58,8 @@ def serve(c, env, local=False, port=None):
         print("stopped")
     finally:
         server.server_close()
+        if capture is not None:
+            print(f"captured {capture.close()} records to {cfg.data_capture_uri(env)} ({capture.dropped} dropped)")
 
 
 @task(

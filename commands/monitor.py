@@ -18,5 +18,5 @@ def run(c, env, local=False):
         from monitoring.job import run as run_monitor
 
         result = run_monitor(aws_session(cfg, env, local=local), MonitorTarget.from_config(cfg, env))
-    print(f"report                 {result.report_uri}")
+    print(f"report                 {result.report_uri}  ({result.seconds:.2f} s)")
     print("\n".join(result.lines()))

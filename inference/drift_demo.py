@@ -92,7 +92,7 @@ def show(cfg: Config, env: str = "prod", say: Callable[[str], None] = print, pha
             _send(url, texts)
             capture.flush()
             result = run(session, MonitorTarget.from_config(cfg, env))
-            say(f"  traffic    {len(texts)} {phase} texts -> invoke monitor.run --env={env} --local")
+            say(f"  traffic    {len(texts)} {phase} texts -> monitor run ({result.seconds:.2f} s):")
             for line in result.lines():
                 say(f"             {line}")
             _deliver(cfg, env, session, say)

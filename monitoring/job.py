@@ -65,6 +65,7 @@ class Run:
     window: tuple[str, str]
     report_uri: str
     unreadable: int
+    seconds: float = 0.0
 
     def lines(self) -> list[str]:
         return self.assessment.lines()
@@ -115,6 +116,9 @@ def _metrics(run: Run, target: MonitorTarget, now: dt.datetime) -> list[dict]:
 
 def run(session, target: MonitorTarget, now: dt.datetime | None = None) -> Run:
     """One monitoring run (see module docstring); faults raise, drift does not."""
+    import time
+
+    started = time.monotonic()
     now = now or dt.datetime.now(dt.UTC)
     s3, sm = session.client("s3"), session.client("sagemaker")
     package_arn, baseline = serving_baseline(sm, s3, target.endpoint_name)
@@ -141,4 +145,5 @@ def run(session, target: MonitorTarget, now: dt.datetime | None = None) -> Run:
     pointer = {"window_end": now.isoformat(), "seen_keys": recent, "report": result.report_uri}
     s3.put_object(Bucket=bucket, Key=f"{prefix}/latest.json", Body=json.dumps(pointer, sort_keys=True).encode())
     session.client("cloudwatch").put_metric_data(Namespace=target.namespace, MetricData=_metrics(result, target, now))
+    result.seconds = time.monotonic() - started
     return result
