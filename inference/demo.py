@@ -198,8 +198,9 @@ def summary(results: list[EnvResult]) -> list[str]:
 
 
 def run(cfg: Config, hooks: PipelineHooks | None = None, envs: tuple[str, ...] = ENVIRONMENTS,
-        say: Callable[[str], None] = print) -> list[EnvResult]:  # fmt: skip
-    """The demo; returns one EnvResult per environment. Stops what it started, whatever happens."""
+        say: Callable[[str], None] = print, drift: bool = True) -> list[EnvResult]:  # fmt: skip
+    """The demo; returns one EnvResult per environment. Stops what it started, whatever happens.
+    `drift` adds the drift part on prod (inference/drift_demo.py; it needs the pipeline's baseline)."""
     from awsenv import emulator
 
     started_at = time.monotonic()
@@ -225,6 +226,7 @@ def run(cfg: Config, hooks: PipelineHooks | None = None, envs: tuple[str, ...] =
         results = [serve_env(cfg, item, servers, say) for item in trained]
         if "prod" in envs:
             say(f"schedule   {register_schedule(cfg)}")
+        if drift and "prod" in envs:
             from inference.drift_demo import show as show_drift
 
             show_drift(cfg, "prod", say)
