@@ -64,9 +64,9 @@ data "aws_iam_policy_document" "this" {
   }
 
   statement {
-    sid       = "UseKey"
+    sid       = "UseKeys"
     actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
-    resources = [var.kms_key_arn]
+    resources = distinct([var.kms_key_arn, coalesce(var.data_kms_key_arn, var.kms_key_arn)])
   }
 
   # monitoring/captured.py lists hour folders of the capture; job.py reads its own pointer.
@@ -126,9 +126,10 @@ data "aws_iam_policy_document" "this" {
 resource "aws_iam_role" "this" {
   count = var.create ? 1 : 0
 
-  name               = var.function_name
-  assume_role_policy = data.aws_iam_policy_document.assume.json
-  tags               = var.tags
+  name                 = var.function_name
+  assume_role_policy   = data.aws_iam_policy_document.assume.json
+  permissions_boundary = var.permissions_boundary_arn
+  tags                 = var.tags
 }
 
 resource "aws_iam_role_policy" "this" {
@@ -255,9 +256,10 @@ data "aws_iam_policy_document" "scheduler" {
 resource "aws_iam_role" "scheduler" {
   count = var.create ? 1 : 0
 
-  name               = "${var.function_name}-scheduler"
-  assume_role_policy = data.aws_iam_policy_document.scheduler_assume.json
-  tags               = var.tags
+  name                 = "${var.function_name}-scheduler"
+  assume_role_policy   = data.aws_iam_policy_document.scheduler_assume.json
+  permissions_boundary = var.permissions_boundary_arn
+  tags                 = var.tags
 }
 
 resource "aws_iam_role_policy" "scheduler" {
@@ -362,9 +364,10 @@ data "aws_iam_policy_document" "retrain" {
 resource "aws_iam_role" "retrain" {
   count = var.create ? 1 : 0
 
-  name               = "${var.function_name}-retrain"
-  assume_role_policy = data.aws_iam_policy_document.events_assume.json
-  tags               = var.tags
+  name                 = "${var.function_name}-retrain"
+  assume_role_policy   = data.aws_iam_policy_document.events_assume.json
+  permissions_boundary = var.permissions_boundary_arn
+  tags                 = var.tags
 }
 
 resource "aws_iam_role_policy" "retrain" {

@@ -130,6 +130,18 @@ variable "kms_key_arn" {
   type        = string
 }
 
+variable "data_kms_key_arn" {
+  description = "KMS key of the data bucket's objects when it differs from kms_key_arn (null: the same key)."
+  type        = string
+  default     = null
+}
+
+variable "permissions_boundary_arn" {
+  description = "Permissions boundary of the module's three roles (null: none)."
+  type        = string
+  default     = null
+}
+
 variable "log_retention_days" {
   description = "Retention of the function's logs."
   type        = number
