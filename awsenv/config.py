@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from awsenv.cost_settings import SERVERLESS, cost_settings
 from awsenv.errors import UserError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -47,9 +48,6 @@ _ACCOUNT_RE = re.compile(r"^\d{12}$")
 _REPO_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$")
 _PROJECT_RE = re.compile(r"^[a-z][a-z0-9-]{1,22}[a-z0-9]$")
 _PROFILE_RE = re.compile(r"^[A-Za-z0-9_.+-]{1,64}$")
-_INSTANCE_RE = re.compile(r"^ml\.[a-z0-9-]+\.[a-z0-9]+$")
-_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-SERVERLESS = "serverless"
 
 
 class ConfigError(UserError):
@@ -260,7 +258,7 @@ def load_config(
     if not 1024 <= port <= 65535:
         problems.append(f"EMULATOR_PORT: '{port_text}' is not a usable port; use a number from 1024 to 65535")
 
-    operate = _operate_settings(values, problems)
+    operate = cost_settings(values, problems, ENVIRONMENTS)
     if problems:
         raise ConfigError(problems)
     return Config(
@@ -274,38 +272,6 @@ def load_config(
         source=values,
         **operate,
     )
-
-
-def _operate_settings(values: dict[str, str], problems: list[str]) -> dict:
-    """Budgets, endpoint instance types, idle-endpoint days and alert e-mail (appends problems)."""
-    budgets, instance_types = {}, {}
-    for env in ENVIRONMENTS:
-        key = f"BUDGET_{env.upper()}_USD"
-        text = values.get(key, "")
-        if text.isdigit() and 1 <= int(text) <= 1_000_000:
-            budgets[env] = int(text)
-        else:
-            problems.append(
-                f"{key}: '{text}' is not a monthly budget; use whole US dollars from 1 to 1000000, e.g. 100"
-            )
-        key = f"ENDPOINT_INSTANCE_TYPE_{env.upper()}"
-        text = values.get(key, "")
-        if text == SERVERLESS or _INSTANCE_RE.match(text):
-            instance_types[env] = text
-        else:
-            problems.append(
-                f"{key}: '{text}' is not an endpoint instance type; use 'serverless' or one like ml.m5.large"
-            )
-    text = values.get("IDLE_ENDPOINT_DAYS", "")
-    if not (text.isdigit() and 1 <= int(text) <= 7):
-        problems.append(
-            f"IDLE_ENDPOINT_DAYS: '{text}' is not usable; use 1 to 7 (days without invocations before the alarm)"
-        )
-    email = values.get("ALERT_EMAIL", "")
-    if email and not _EMAIL_RE.match(email):
-        problems.append(f"ALERT_EMAIL: '{email}' is not an e-mail address; set one, or leave it empty for no e-mail")
-    days = int(text) if text.isdigit() else 0
-    return {"budgets_usd": budgets, "instance_types": instance_types, "idle_endpoint_days": days, "alert_email": email}
 
 
 def _known_keys() -> set[str]:
