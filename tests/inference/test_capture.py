@@ -130,3 +130,14 @@ def test_capture_key_names_the_hour_folder():
     when = dt.datetime(2026, 12, 3, 7, 5, 9, 123000, tzinfo=dt.UTC)
     key = capture_key("data-capture/ep/", "ep", "AllTraffic", when)
     assert key.startswith("data-capture/ep/ep/AllTraffic/2026/12/03/07/05-09-123-")
+
+
+def test_a_batch_is_written_when_old_enough_without_a_flush():
+    s3 = FakeS3()
+    writer = CaptureWriter(s3, DEST, "ep", max_records=500, max_seconds=0.2)
+    writer.record(REQUEST, "application/json", RESPONSE, "application/json")
+    deadline = time.monotonic() + 5
+    while not s3.objects and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert len(s3.records()) == 1
+    writer.close()
