@@ -52,7 +52,9 @@ def get_pipeline(cfg: Config, env: str, image_tag: str, session=None):
     data = build.preprocess_step(ctx, params)
     trained = build.train_step(ctx, build.tfidf_training(ctx, params), data)
     evaluated = build.evaluate_step(ctx, trained, data)
-    register = build.register_step(ctx, params, trained, evaluated, drift_check_baselines=build.drift_baselines(evaluated))
+    register = build.register_step(
+        ctx, params, trained, evaluated, drift_check_baselines=build.drift_baselines(evaluated)
+    )
     fail = build.fail_step(evaluated.get(ACCURACY_PATH), params.threshold, evaluated.get(CHAMPION_PATH))
     gate = build.gate_step(evaluated, params, register, fail)
     return Pipeline(
