@@ -3,15 +3,17 @@
 `evaluate(cloudwatch, namespace)` does what CloudWatch does at the end of a period: for each
 metric alarm of the namespace, it takes the alarm's statistic over its last period, compares
 it with the threshold, sets the new state (SetAlarmState) and returns a "CloudWatch Alarm
-State Change" event, in AWS's shape, for each alarm whose state changed. `matches(pattern,
-event)` is EventBridge's pattern matching (exact values, nested objects), so the local
-orchestration delivers an event only to the targets whose rule terraform would match.
+State Change" event, in AWS's shape, for each alarm whose state changed. `publish` puts those
+events on the account's event bus (`awsenv.event_bus`, the emulator's EventBridge), so an event
+reaches only the targets whose rule pattern (terraform's) matches it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+
+from awsenv.event_bus import Delivery, bus
 
 _COMPARE = {
     "GreaterThanOrEqualToThreshold": lambda v, t: v >= t,
@@ -79,10 +81,7 @@ def evaluate(cloudwatch, namespace: str, account: str, region: str) -> list[dict
     return events
 
 
-def matches(pattern: Any, event: Any) -> bool:
-    """EventBridge matching: every pattern key must be in the event; a list lists allowed values."""
-    if isinstance(pattern, dict):
-        return isinstance(event, dict) and all(k in event and matches(v, event[k]) for k, v in pattern.items())
-    if isinstance(pattern, list):
-        return event in pattern
-    return pattern == event
+def publish(cloudwatch, namespace: str, account: str, region: str) -> list[tuple[dict[str, Any], list[Delivery]]]:
+    """`evaluate`, then put each state-change event on the account's bus (`awsenv.event_bus`), as
+    CloudWatch does on AWS: the rules whose pattern matches run their targets. (event, deliveries) pairs."""
+    return [(event, bus(account).put_events(event)) for event in evaluate(cloudwatch, namespace, account, region)]

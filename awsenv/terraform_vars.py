@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from awsenv.config import ACCOUNTS, ENVIRONMENTS, Config, check_env
+from awsenv.config import ACCOUNTS, ENVIRONMENTS, RETRAINING_SCHEDULE, Config, check_env
 
 ROOTS = ("backend", "operations", "main")
 IMAGES = ("training", "inference", "lambda")
@@ -80,7 +80,9 @@ def main_variables(cfg: Config, env: str, image_tag: str) -> dict[str, Any]:
         "sagemaker_role_name": sagemaker_role_name(cfg, env),
         "lambda_function_name": cfg.auto_deploy_function_name(),
         "retraining_schedule_enabled": env == "prod",
-        "retraining_input_data_uri": cfg.dataset_uri(env),
+        "retraining_schedule_name": cfg.retraining_schedule_name(env),
+        "retraining_schedule_expression": RETRAINING_SCHEDULE,
+        "retraining_input_data_uri": cfg.dataset_pointer_uri(env),
         "endpoint_instance_type": cfg.endpoint_instance_type(env),
         "endpoint_serverless": cfg.endpoint_serverless(env),
         "monthly_budget_usd": cfg.budgets_usd[env],

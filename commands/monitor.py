@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from invoke import task
-
-from commands.common import ENV_HELP, LOCAL_HELP, env_config, user_errors
+from commands.common import ENV_HELP, LOCAL_HELP, env_config, task, user_errors
 
 
 @task(help={"env": ENV_HELP, "local": LOCAL_HELP})

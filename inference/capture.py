@@ -172,3 +172,62 @@ def _clock() -> float:
     import time
 
     return time.monotonic()
+
+
+# ---- wiring into the hosting app (inference.app observers; one writer per gunicorn worker) ----
+CAPTURE_URI_ENV = "INFERENCE_CAPTURE_URI"  # s3://bucket/prefix; unset: no capture (as in the image)
+CAPTURE_ENDPOINT_ENV = "INFERENCE_CAPTURE_ENDPOINT"
+CAPTURE_SECONDS_ENV = "INFERENCE_CAPTURE_SECONDS"
+_writers: list[CaptureWriter] = []
+
+
+class CaptureObserver:
+    """`InferenceApp` observer: records each answered (HTTP 200) /invocations exchange."""
+
+    def __init__(self, writer: CaptureWriter):
+        self.writer = writer
+
+    def __call__(self, exchange) -> None:
+        if exchange.status == 200:
+            self.writer.record(exchange.body, exchange.content_type, exchange.response_body, exchange.response_type)
+
+
+def observer_from_environ(environ: dict[str, str]) -> CaptureObserver | None:
+    """A CaptureObserver when $INFERENCE_CAPTURE_URI is set, else None. S3 credentials and endpoint
+    come from the standard AWS_* variables (`capture_environ` sets them for a local server)."""
+    uri = environ.get(CAPTURE_URI_ENV, "")
+    if not uri:
+        return None
+    import boto3  # only when capture is on: the inference image does not capture, nor ship boto3
+
+    seconds = float(environ.get(CAPTURE_SECONDS_ENV) or 30.0)
+    writer = CaptureWriter(boto3.client("s3"), uri, environ.get(CAPTURE_ENDPOINT_ENV) or "local", max_seconds=seconds)
+    _writers.append(writer)
+    return CaptureObserver(writer)
+
+
+def close_writers(_arbiter=None, _worker=None) -> None:
+    """Write what is left (gunicorn's worker_exit(arbiter, worker) hook: a stopping worker loses no record)."""
+    while _writers:
+        writer = _writers.pop()
+        writer.close()
+        log.info("capture: %d records written, %d dropped", writer.written, writer.dropped)
+
+
+def capture_environ(session, destination_uri: str, endpoint: str, max_seconds: float | None = None) -> dict[str, str]:
+    """Environment that turns capture on in a server subprocess, writing with `session`'s credentials
+    (and its endpoint URL: the emulator's, for a local endpoint)."""
+    credentials = session.get_credentials().get_frozen_credentials()
+    environ = {
+        CAPTURE_URI_ENV: destination_uri,
+        CAPTURE_ENDPOINT_ENV: endpoint,
+        "AWS_ACCESS_KEY_ID": credentials.access_key,
+        "AWS_SECRET_ACCESS_KEY": credentials.secret_key,
+        "AWS_SESSION_TOKEN": credentials.token or "",
+        "AWS_DEFAULT_REGION": session.region_name or "",
+    }
+    if getattr(session, "endpoint_url", ""):
+        environ["AWS_ENDPOINT_URL_S3"] = session.endpoint_url
+    if max_seconds is not None:
+        environ[CAPTURE_SECONDS_ENV] = str(max_seconds)
+    return environ

@@ -44,9 +44,14 @@ def retraining_rule_pattern(cfg, env: str) -> dict[str, Any]:
     }
 
 
+def retraining_rule_name(cfg, env: str) -> str:
+    """The EventBridge rule from the drift alarm to the retraining pipeline (terraform: `<alarm>-retrain`)."""
+    return f"{cfg.drift_alarm_name(env)}-retrain"
+
+
 def retraining_parameters(cfg, env: str) -> dict[str, str]:
     """Pipeline parameters of a drift-triggered run (the pipeline's own names; a test checks)."""
-    return {"InputDataUri": cfg.dataset_uri(env), "ModelApprovalStatus": "PendingManualApproval"}
+    return {"InputDataUri": cfg.dataset_pointer_uri(env), "ModelApprovalStatus": "PendingManualApproval"}
 
 
 def start_retraining(sagemaker, cfg, env: str) -> str:

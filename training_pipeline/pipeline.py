@@ -9,6 +9,11 @@ through boto3: the SDK's own upsert would first validate the role with IAM calls
 `training_pipeline.local_executor` runs the same JSON. Each step is built by its own function in
 `steps_builders.py`.
 
+`InputDataUri` defaults to the dataset pointer (`datasets/current.json`); Preprocess resolves
+it once per execution and the Register step records the dataset id it names in the model
+package (CustomerMetadataProperties `dataset-id`, read from evaluation.json with JsonGet). The
+processing steps get the shared CSV reader as their `lib` input.
+
 The gate registers a model only when its test accuracy is >= `AccuracyThreshold` AND >= the
 accuracy of the env's currently Approved model package (the champion). The evaluate step
 looks the champion up itself and writes it into evaluation.json, so scheduled runs, which
@@ -26,6 +31,7 @@ from training_pipeline import steps_builders as build
 from training_pipeline.code import upload_code
 from training_pipeline.steps_builders import (
     ACCURACY_PATH,
+    ARTIFACT_DIGEST_PATHS,
     BASELINE_FILE,
     CHAMPION_PATH,
     DEFAULT_APPROVAL,
@@ -33,7 +39,15 @@ from training_pipeline.steps_builders import (
     INSTANCE_TYPE,
 )
 
-__all__ = ["ACCURACY_PATH", "BASELINE_FILE", "CHAMPION_PATH", "DEFAULTS", "DEFAULT_APPROVAL", "INSTANCE_TYPE"]
+__all__ = [
+    "ACCURACY_PATH",
+    "ARTIFACT_DIGEST_PATHS",
+    "BASELINE_FILE",
+    "CHAMPION_PATH",
+    "DEFAULTS",
+    "DEFAULT_APPROVAL",
+    "INSTANCE_TYPE",
+]
 POLL_SECONDS, MAX_POLLS = 30, 240  # an execution is waited for up to 2 h
 
 
@@ -52,8 +66,11 @@ def get_pipeline(cfg: Config, env: str, image_tag: str, session=None):
     data = build.preprocess_step(ctx, params)
     trained = build.train_step(ctx, build.tfidf_training(ctx, params), data)
     evaluated = build.evaluate_step(ctx, trained, data)
+    metadata = {
+        key: evaluated.get(path) for key, path in {**ARTIFACT_DIGEST_PATHS, **build.DATASET_METADATA_PATHS}.items()
+    }
     register = build.register_step(
-        ctx, params, trained, evaluated, drift_check_baselines=build.drift_baselines(evaluated)
+        ctx, params, trained, evaluated, metadata=metadata, drift_check_baselines=build.drift_baselines(evaluated)
     )
     fail = build.fail_step(evaluated.get(ACCURACY_PATH), params.threshold, evaluated.get(CHAMPION_PATH))
     gate = build.gate_step(evaluated, params, register, fail)

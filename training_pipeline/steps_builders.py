@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from awsenv.config import Config
-from training_pipeline.code import TRAINING_ENTRY_POINT, code_prefix
+from training_pipeline.code import LIB_DIR, TRAINING_ENTRY_POINT, code_prefix
 
 INSTANCE_TYPE = "ml.m5.large"
 DEFAULTS = {"AccuracyThreshold": 0.7, "TfidfMaxFeatures": 20000, "TfidfNgramMax": 2, "RegularizationC": 4.0}
@@ -30,8 +30,18 @@ DEFAULT_APPROVAL = {"dev": "Approved", "staging": "Approved", "prod": "PendingMa
 ACCURACY_PATH = "multiclass_classification_metrics.accuracy.value"
 CHAMPION_PATH = "champion.accuracy"
 BASELINE_FILE = "baseline.json"  # the drift baseline, written by steps/evaluate.py next to evaluation.json
+# model-package CustomerMetadataProperties key -> evaluation.json path: the digests of the
+# model.tar.gz that Evaluate evaluated (see inference.integrity, which checks them before loads)
+ARTIFACT_DIGEST_PATHS = {
+    "model-archive-sha256": "model_artifact.sha256",
+    "model-content-sha256": "model_artifact.content_sha256",
+}
 CHANNELS = ("train", "test", "validation")
 TRAINING_CHANNELS = ("train", "validation")
+LIB_PATH = "/opt/ml/processing/lib"  # the shared CSV reader (code.py ships it as lib/)
+# model-package CustomerMetadataProperties key -> evaluation.json path: the dataset the model
+# was trained and tested on (Preprocess resolved it; `invoke model.list` shows it)
+DATASET_METADATA_PATHS = {"dataset-id": "dataset.dataset_id"}
 
 
 @dataclass(frozen=True)
@@ -86,7 +96,7 @@ def parameters(ctx: BuildContext) -> Parameters:
     from sagemaker.core.workflow.parameters import ParameterFloat, ParameterInteger, ParameterString
 
     return Parameters(
-        input_data=ParameterString("InputDataUri", default_value=ctx.cfg.dataset_uri(ctx.env)),
+        input_data=ParameterString("InputDataUri", default_value=ctx.cfg.dataset_pointer_uri(ctx.env)),
         threshold=ParameterFloat("AccuracyThreshold", default_value=DEFAULTS["AccuracyThreshold"]),
         approval=ParameterString("ModelApprovalStatus", default_value=DEFAULT_APPROVAL[ctx.env]),
         max_features=ParameterInteger("TfidfMaxFeatures", default_value=DEFAULTS["TfidfMaxFeatures"]),
@@ -132,6 +142,11 @@ def processing_output(name: str, source: str, destination):
     return ProcessingOutput(output_name=name, s3_output=s3_output)
 
 
+def lib_input(ctx: BuildContext):
+    """The shared CSV reader for a processing script (SageMaker uploads the script alone)."""
+    return processing_input("lib", f"{ctx.code}/{LIB_DIR}", LIB_PATH)
+
+
 def _output_uri(step, name: str):
     return step.properties.ProcessingOutputConfig.Outputs[name].S3Output.S3Uri
 
@@ -147,7 +162,7 @@ def preprocess_step(ctx: BuildContext, params: Parameters) -> Preprocessed:
 
     step_args = _processor(ctx).run(
         code=f"{ctx.code}/preprocess.py",
-        inputs=[processing_input("dataset", params.input_data, "/opt/ml/processing/input")],
+        inputs=[processing_input("dataset", params.input_data, "/opt/ml/processing/input"), lib_input(ctx)],
         outputs=[
             processing_output(name, f"/opt/ml/processing/output/{name}", ctx.run_output("preprocess", name))
             for name in CHANNELS
@@ -261,6 +276,7 @@ def evaluate_step(ctx: BuildContext, trained: Trained, data: Preprocessed) -> Ev
         inputs=[
             processing_input("model", trained.model_data, "/opt/ml/processing/model"),
             processing_input("test", data.channels["test"], "/opt/ml/processing/test"),
+            lib_input(ctx),
         ],
         outputs=[
             processing_output("evaluation", "/opt/ml/processing/evaluation", ctx.run_output("evaluate", "evaluation"))

@@ -8,6 +8,7 @@ import re
 import threading
 import time
 
+from inference.app import InferenceApp
 from inference.capture import CaptureWriter, capture_key
 from monitoring.captured import pairs
 
@@ -105,25 +106,49 @@ def test_s3_failures_are_counted_never_raised():
     writer.close()
 
 
-def test_the_local_endpoint_captures_what_it_answered(tiny_model):
-    from inference.client import http_call
-    from inference.server import serve_in_thread
+def test_the_app_captures_what_it_answered_and_not_client_errors(tiny_model):
+    from inference.capture import CaptureObserver
+    from tests.inference.test_app import call
 
     s3 = FakeS3()
     writer = CaptureWriter(s3, DEST, "ep")
-    server, url = serve_in_thread(tiny_model, capture=writer)
-    try:
-        body = json.dumps({"instances": ["chest pain heart murmur"]}).encode()
-        assert http_call(url, body, "application/json")[0] == 200
-        assert http_call(url, b"not json", "application/json")[0] == 400  # a client error is not captured
-        writer.flush()
-    finally:
-        server.shutdown()
-        server.server_close()
-        writer.close()
+    app = InferenceApp(tiny_model, observers=[CaptureObserver(writer)])
+    body = json.dumps({"instances": ["chest pain heart murmur"]}).encode()
+    assert call(app, body=body)[0] == 200
+    assert call(app, body=b"not json")[0] == 400  # a client error is not captured
+    writer.flush()
+    writer.close()
     [record] = s3.records()
     assert record["captureData"]["endpointInput"]["data"] == body.decode()
     assert json.loads(record["captureData"]["endpointOutput"]["data"])["predictions"][0]["label"] == "Cardiology"
+
+
+def test_no_capture_without_the_variable():
+    from inference.capture import observer_from_environ
+
+    assert observer_from_environ({}) is None
+
+
+def test_the_server_subprocess_captures_to_the_emulator_and_flushes_at_exit(emulator, tiny_model_dir):
+    from awsenv.sessions import aws_session
+    from inference.capture import capture_environ
+    from inference.client import http_call
+    from inference.server import start_server
+
+    session = aws_session(emulator, "dev", local=True)
+    bucket = emulator.data_bucket("dev")
+    session.client("s3").create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": emulator.region})
+    uri = f"s3://{bucket}/data-capture/ep"
+    server, url = start_server(tiny_model_dir, env=capture_environ(session, uri, "ep", max_seconds=600))
+    try:
+        body = json.dumps({"instances": ["knee fracture"]}).encode()
+        assert http_call(url, body, "application/json")[0] == 200
+    finally:
+        server.shutdown()  # the 600 s batch is written by the worker's exit hook
+    s3 = session.client("s3")
+    keys = [item["Key"] for item in s3.list_objects_v2(Bucket=bucket, Prefix="data-capture/ep/")["Contents"]]
+    [line] = b"".join(s3.get_object(Bucket=bucket, Key=key)["Body"].read() for key in keys).splitlines()
+    assert json.loads(line)["captureData"]["endpointInput"]["data"] == body.decode()
 
 
 def test_capture_key_names_the_hour_folder():

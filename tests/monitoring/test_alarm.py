@@ -9,9 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from awsenv import local_alarms
+from awsenv import event_bus, local_alarms
 from awsenv.sessions import aws_session
-from monitoring.alarm import drift_alarm, retraining_parameters, retraining_rule_pattern, start_retraining
+from monitoring.alarm import (
+    drift_alarm,
+    retraining_parameters,
+    retraining_rule_name,
+    retraining_rule_pattern,
+    start_retraining,
+)
 from tests.terraform import tfparse
 
 TF = Path(__file__).resolve().parents[2] / "terraform"
@@ -45,6 +51,8 @@ def test_terraform_rule_and_parameters_are_the_local_ones(cfg):
     expected = retraining_rule_pattern(cfg, ENV)
     assert json.dumps(expected["detail"]["alarmName"]) in text and '"ALARM"' in text
     assert "CloudWatch Alarm State Change" in text and "aws.cloudwatch" in text
+    name = rule["name"].replace("${var.alarm_name}", variables["drift_alarm_name"])
+    assert name == retraining_rule_name(cfg, ENV)  # the local bus names the rule as AWS does
     call = tfparse.module_calls(TF / "main")["drift_monitor"]
     parameters = {
         k: variables[v.removeprefix("${var.").removesuffix("}")] if v.startswith("${var.") else v
@@ -73,11 +81,11 @@ def test_local_alarm_goes_to_alarm_on_drift_and_its_event_starts_retraining(emul
 
     put_drift(cloudwatch, emulator, 0.0)
     quiet = local_alarms.evaluate(cloudwatch, *args)
-    assert not any(local_alarms.matches(pattern, event) for event in quiet)
+    assert not any(event_bus.matches(pattern, event) for event in quiet)
 
     put_drift(cloudwatch, emulator, 1.0)
     [event] = local_alarms.evaluate(cloudwatch, *args)
-    assert event["detail"]["state"]["value"] == "ALARM" and local_alarms.matches(pattern, event)
+    assert event["detail"]["state"]["value"] == "ALARM" and event_bus.matches(pattern, event)
     assert (
         cloudwatch.describe_alarms(AlarmNames=[emulator.drift_alarm_name(ENV)])["MetricAlarms"][0]["StateValue"]
         == "ALARM"
@@ -93,6 +101,30 @@ def test_local_alarm_goes_to_alarm_on_drift_and_its_event_starts_retraining(emul
     assert described["PipelineExecutionDisplayName"] == "drift-retraining"
 
 
+def test_published_alarm_events_reach_only_the_matching_rule_on_the_bus(emulator):
+    session = aws_session(emulator, ENV, local=True)
+    cloudwatch = session.client("cloudwatch")
+    cloudwatch.put_metric_alarm(**drift_alarm(emulator, ENV))
+    bus = event_bus.bus(emulator.accounts[ENV])
+    seen: list[str] = []
+    bus.put_rule(
+        retraining_rule_name(emulator, ENV), retraining_rule_pattern(emulator, ENV), lambda e: seen.append("retrain")
+    )
+    bus.put_rule("other", {"source": ["aws.sagemaker"]}, lambda e: seen.append("other"))
+    args = (emulator.drift_metrics_namespace(), emulator.accounts[ENV], emulator.region)
+    try:
+        put_drift(cloudwatch, emulator, 0.0)
+        quiet = local_alarms.publish(cloudwatch, *args)  # at most a change to OK: no rule matches
+        assert all(delivered == [] for _, delivered in quiet) and seen == []
+        put_drift(cloudwatch, emulator, 1.0)
+        [(alarm, delivered)] = local_alarms.publish(cloudwatch, *args)
+        assert alarm["detail"]["state"]["value"] == "ALARM"
+        assert [d.rule for d in delivered] == [retraining_rule_name(emulator, ENV)] and seen == ["retrain"]
+    finally:
+        bus.remove_rule(retraining_rule_name(emulator, ENV))
+        bus.remove_rule("other")
+
+
 @pytest.mark.parametrize(
     "change",
     [{"source": "aws.sagemaker"}, {"detail": {"alarmName": "other-alarm", "state": {"value": "ALARM"}}},
@@ -102,14 +134,14 @@ def test_the_pattern_matches_only_this_alarm_entering_alarm(cfg, change):
     pattern = retraining_rule_pattern(cfg, ENV)
     event = {"source": "aws.cloudwatch", "detail-type": "CloudWatch Alarm State Change",
              "detail": {"alarmName": cfg.drift_alarm_name(ENV), "state": {"value": "ALARM"}}}  # fmt: skip
-    assert local_alarms.matches(pattern, event)
+    assert event_bus.matches(pattern, event)
     if "detail" in change and change["detail"]["alarmName"] == "A":
         change = {"detail": {**change["detail"], "alarmName": cfg.drift_alarm_name(ENV)}}
-    assert not local_alarms.matches(pattern, {**event, **change})
+    assert not event_bus.matches(pattern, {**event, **change})
 
 
 def test_the_demo_part_shows_no_drift_then_drift_then_retraining(emulator, tiny, baseline):
-    from inference import drift_demo
+    from laptop import drift_demo
     from tests.monitoring.conftest import SHIFTED
     from tests.monitoring.test_job import deploy_model
 

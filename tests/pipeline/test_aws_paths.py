@@ -26,7 +26,9 @@ def test_upsert_uploads_code_and_creates_then_updates_the_pipeline(emulator):
     assert json.loads(stored) == json.loads(definition(emulator, "dev", TAG))
     prefix = code_prefix(emulator, "dev").removeprefix(f"s3://{emulator.data_bucket('dev')}/")
     keys = {o["Key"] for o in s3.list_objects_v2(Bucket=emulator.data_bucket("dev"), Prefix=prefix)["Contents"]}
-    assert keys == {f"{prefix}/{name}" for name in ("preprocess.py", "evaluate.py", "sourcedir.tar.gz")}
+    assert keys == {
+        f"{prefix}/{name}" for name in ("preprocess.py", "evaluate.py", "lib/csvrows.py", "sourcedir.tar.gz")
+    }
 
     execution = start_execution(emulator, "dev", {"ModelApprovalStatus": "PendingManualApproval"}, local=True)
     assert execution["PipelineExecutionArn"].startswith(arn)
@@ -38,7 +40,7 @@ def test_upload_on_aws_requires_the_terraform_bucket(emulator):
         ensure_bucket(s3, emulator, "dev", local=False)
     assert str(caught.value) == (
         f"s3: bucket '{emulator.data_bucket('dev')}' does not exist in the dev account; "
-        "deploy the environment first (`invoke deploy --env=dev`)"
+        "it is created by `invoke operations` (terraform/operations)"
     )
 
 

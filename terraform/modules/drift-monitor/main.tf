@@ -9,7 +9,7 @@ data "aws_region" "current" {}
 locals {
   account      = data.aws_caller_identity.current.account_id
   partition    = data.aws_partition.current.partition
-  region       = data.aws_region.current.region
+  region       = data.aws_region.current.id
   arn_prefix   = "arn:${local.partition}:sagemaker:${local.region}:${local.account}"
   pipeline_arn = "${local.arn_prefix}:pipeline/${var.pipeline_name}"
   log_group    = "/aws/lambda/${var.function_name}"

@@ -137,9 +137,8 @@ variable "data_kms_key_arn" {
 }
 
 variable "permissions_boundary_arn" {
-  description = "Permissions boundary of the module's three roles (null: none)."
+  description = "Permissions boundary of the module's three roles (terraform/operations creates the workload boundary)."
   type        = string
-  default     = null
 }
 
 variable "log_retention_days" {
