@@ -48,7 +48,9 @@ def create(c, env, image_tag="", local=False):
             from training_pipeline.local_executor.local_run import check_emulator
 
             check_emulator(cfg)
-        arn = upsert_pipeline(cfg, env, _image_tag(image_tag), local=local)
+        from awsenv.sessions import EnvSession
+
+        arn = upsert_pipeline(EnvSession(cfg, env, local=local), _image_tag(image_tag))
     print(f"pipeline: {arn}")
 
 
@@ -67,14 +69,17 @@ def run(c, env, local=False, wait=False, image_tag="", param=None):
     cfg = env_config(env)
     parameters = _parameters(param or [])
     with user_errors():
+        from awsenv.sessions import EnvSession
+
+        session = EnvSession(cfg, env, local=local)
         if local:
             from laptop.events import subscribe_auto_deploy
             from training_pipeline.local_executor import run_local
 
             subscribe_auto_deploy(cfg, env)  # as the EventBridge rule does on AWS
-            run_local(cfg, env, _image_tag(image_tag), parameters)
+            run_local(session, _image_tag(image_tag), parameters)
             return
         from training_pipeline.pipeline import start_execution
 
-        result = start_execution(cfg, env, parameters, wait=wait)
+        result = start_execution(session, parameters, wait=wait)
     print(f"pipeline: execution {result['PipelineExecutionArn']}: {result['PipelineExecutionStatus']}")
