@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from invoke import Collection
 
-from commands import checks, data, emulator, endpoint, images, model, pipeline, release
+from commands import checks, data, emulator, endpoint, images, model, monitor, pipeline, release
 from commands.common import DRY_RUN_HELP, ENV_HELP, config, env_config, task, user_errors
 
 TERRAFORM_LOCAL_HELP = "point terraform at the local emulator (AWS_ENDPOINT_URL; best effort, see terraform/README.md)"
@@ -84,5 +84,5 @@ def demo(c):
 
 
 ns = Collection(backend, operations, workspaces, deploy, demo)
-for module in (checks, data, emulator, pipeline, model, endpoint, images, release):
+for module in (checks, data, emulator, pipeline, model, endpoint, monitor, images, release):
     ns.add_collection(Collection.from_module(module))

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from awsenv.cost_settings import SERVERLESS, cost_settings
 from awsenv.errors import UserError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -28,6 +29,16 @@ DEFAULTS = {
     "AWS_REGION": "eu-west-1",
     "PROJECT_NAME": "aws-promote-code",
     "EMULATOR_PORT": "5055",
+    # Cost guardrails: monthly budget (USD) per environment account, instance type of each
+    # env's endpoint (`serverless` where the model allows it outside prod), idle-endpoint alarm.
+    "BUDGET_DEV_USD": "50",
+    "BUDGET_STAGING_USD": "100",
+    "BUDGET_PROD_USD": "300",
+    "ENDPOINT_INSTANCE_TYPE_DEV": "serverless",
+    "ENDPOINT_INSTANCE_TYPE_STAGING": "serverless",
+    "ENDPOINT_INSTANCE_TYPE_PROD": "ml.m5.large",
+    "IDLE_ENDPOINT_DAYS": "3",
+    "ALERT_EMAIL": "",
     **{PROFILE_KEYS[name]: name for name in ACCOUNTS},  # the original README's profile names
 }
 
@@ -70,6 +81,12 @@ class Config:
     profiles: dict[str, str]
     emulator_port: int
     ci: bool = False
+    budgets_usd: dict[str, int] = field(default_factory=lambda: {"dev": 50, "staging": 100, "prod": 300})
+    instance_types: dict[str, str] = field(
+        default_factory=lambda: {"dev": SERVERLESS, "staging": SERVERLESS, "prod": "ml.m5.large"}
+    )
+    idle_endpoint_days: int = 3
+    alert_email: str = ""
     source: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     # ---- names shared by Terraform, the pipeline and the deployer ----------------------
@@ -97,6 +114,30 @@ class Config:
     def data_capture_uri(self, env: str) -> str:
         """Where the env's endpoint captures requests and responses."""
         return f"s3://{self.data_bucket(env)}/data-capture/{self.endpoint_name(env)}"
+
+    def endpoint_serverless(self, env: str) -> bool:
+        """Whether env's endpoint is serverless (ENDPOINT_INSTANCE_TYPE_<ENV>=serverless)."""
+        return self.instance_types[check_env(env)] == SERVERLESS
+
+    def endpoint_instance_type(self, env: str) -> str:
+        """Instance type of env's real-time endpoint (ml.m5.large when the endpoint is serverless)."""
+        value = self.instance_types[check_env(env)]
+        return "ml.m5.large" if value == SERVERLESS else value
+
+    def monitor_function_name(self) -> str:
+        """The drift-monitor Lambda (same name in every env account)."""
+        return f"{self.project}-drift-monitor"
+
+    def drift_metrics_namespace(self) -> str:
+        """CloudWatch namespace of the drift monitor's metrics (the drift alarm watches it)."""
+        return f"{self.project}/DriftMonitor"
+
+    def drift_alarm_name(self, env: str) -> str:
+        return f"{self.endpoint_name(env)}-drift"
+
+    def monitoring_prefix(self, env: str) -> str:
+        """Where the drift monitor writes its reports (s3://<data bucket>/monitoring/<endpoint>)."""
+        return f"s3://{self.data_bucket(env)}/monitoring/{self.endpoint_name(env)}"
 
     def auto_deploy_function_name(self) -> str:
         """The auto-deploy Lambda (same name in every env account)."""
@@ -182,6 +223,7 @@ def load_config(
     region, repository, project = _names(values, problems)
     profiles = _profiles(values, problems)
     port = _port(values, problems)
+    operate = cost_settings(values, problems, ENVIRONMENTS)
     if problems:
         raise ConfigError(problems)
     return Config(
@@ -193,6 +235,7 @@ def load_config(
         emulator_port=port,
         ci=environ.get("CI", "").lower() in ("1", "true", "yes"),
         source=values,
+        **operate,
     )
 
 

@@ -83,6 +83,15 @@ def main_variables(cfg: Config, env: str, image_tag: str) -> dict[str, Any]:
         "retraining_schedule_name": cfg.retraining_schedule_name(env),
         "retraining_schedule_expression": RETRAINING_SCHEDULE,
         "retraining_input_data_uri": cfg.dataset_pointer_uri(env),
+        "endpoint_instance_type": cfg.endpoint_instance_type(env),
+        "endpoint_serverless": cfg.endpoint_serverless(env),
+        "monthly_budget_usd": cfg.budgets_usd[env],
+        "idle_endpoint_alarm_days": cfg.idle_endpoint_days if env != "prod" else 0,
+        "alert_email": cfg.alert_email,
+        "monitor_function_name": cfg.monitor_function_name(),
+        "monitoring_s3_uri": cfg.monitoring_prefix(env),
+        "drift_metrics_namespace": cfg.drift_metrics_namespace(),
+        "drift_alarm_name": cfg.drift_alarm_name(env),
     }
 
 

@@ -28,21 +28,29 @@ def serve(c, env, local=False, port=None):
         from inference.deployer import Target
         from inference.serving import ServerSettings
 
-        artifact = fetch_deployed(aws_session(cfg, env, local=local), Target.from_config(cfg, env, local=local))
+        session = aws_session(cfg, env, local=local)
+        artifact = fetch_deployed(session, Target.from_config(cfg, env, local=local))
         port = _port(port) or local_port(cfg, env)
         if not port_free(port):
             raise Exit(f"error: port {port} on 127.0.0.1 is in use; pass --port with a free port", code=1)
         settings = ServerSettings.from_environ()
+        capture = {}
+        if local:  # as SageMaker's data capture does on AWS: the monitor reads both the same way
+            from inference.capture import capture_environ
+
+            capture = capture_environ(session, cfg.data_capture_uri(env), cfg.endpoint_name(env))
     info = artifact.info
     labels = len(artifact.metadata.get("labels") or [])
     print(
         f"serving {info['endpoint']} model package version {info['version']} ({labels} labels; {settings.describe()})"
     )
+    if capture:
+        print(f"  capturing requests and responses to {cfg.data_capture_uri(env)}")
     print(f"  http://127.0.0.1:{port}/ping  and  POST http://127.0.0.1:{port}/invocations   (Ctrl-C stops)", flush=True)
     from inference.server import APP_LOAD_ERROR, serve_model
 
     status = serve_model(artifact.model_dir, port, content_sha256=artifact.content_sha256,
-                         version=info["version"], settings=settings)  # fmt: skip
+                         version=info["version"], settings=settings, environ=capture)  # fmt: skip
     if status == APP_LOAD_ERROR:
         raise Exit("error: the model could not be loaded; the log above says why", code=1)
     if status:

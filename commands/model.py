@@ -23,10 +23,10 @@ def _version(value) -> int | None:
         "env": ENV_HELP,
         "version": "model package version to deploy (default: the newest Approved one)",
         "local": LOCAL_HELP,
-        "serverless": "serverless endpoint (no instances; for dev) instead of a real-time one",
+        "serverless": "serverless (--serverless) or real-time (--no-serverless) endpoint; default: ENDPOINT_INSTANCE_TYPE_<ENV> in .env",
     }
 )
-def deploy(c, env, version=None, local=False, serverless=False):
+def deploy(c, env, version=None, local=False, serverless=None):
     """Deploy an Approved model package to the env's endpoint (create, or blue/green update; idempotent)."""
     cfg = env_config(env)
     version = _version(version)

@@ -70,7 +70,8 @@ class Target:
     local: bool = False
 
     @classmethod
-    def from_config(cls, cfg, env: str, *, local: bool = False, serverless: bool = False) -> Target:
+    def from_config(cls, cfg, env: str, *, local: bool = False, serverless: bool | None = None) -> Target:
+        """The env's target; instance type and serverless from configuration unless `serverless` is given."""
         endpoint = cfg.endpoint_name(env)
         return cls(
             env=env,
@@ -78,7 +79,8 @@ class Target:
             model_package_group=cfg.model_package_group(env),
             role_arn=cfg.sagemaker_role_arn(env),
             capture_uri=cfg.data_capture_uri(env),
-            serverless=serverless,
+            instance_type=cfg.endpoint_instance_type(env),
+            serverless=cfg.endpoint_serverless(env) if serverless is None else serverless,
             local=local,
         )
 

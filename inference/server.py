@@ -11,7 +11,9 @@ of its interfaces); the port defaults to $SAGEMAKER_BIND_TO_PORT or 8080. The se
 (workers, threads, timeouts, backlog) are `inference.serving.ServerSettings`, the same for the
 image and `invoke endpoint.serve --local`. Each worker loads the model (checking its digest,
 see `inference.integrity`) before it accepts a request; SIGTERM stops gracefully. A model
-that fails to load stops the server with exit code 4 and one log line saying why.
+that fails to load stops the server with exit code 4 and one log line saying why. With
+$INFERENCE_CAPTURE_URI set (never in the image), each worker also captures the requests it
+answers (`inference.capture`).
 
 Tests and the demo use `LocalServer`: the same entry point in a subprocess on a free loopback
 port, ready when /ping answers, stopped (SIGTERM) on `shutdown()` or leaving its `with` block.
@@ -44,6 +46,7 @@ def run(model_dir: str | Path, host: str, port: int, settings: ServerSettings | 
     from gunicorn.app.base import BaseApplication
 
     from inference.app import InferenceApp
+    from inference.capture import close_writers, observer_from_environ
     from inference.handler import model_fn
 
     settings = settings or ServerSettings.from_environ()
@@ -53,6 +56,7 @@ def run(model_dir: str | Path, host: str, port: int, settings: ServerSettings | 
         def load_config(self):
             for key, value in options.items():
                 self.cfg.set(key, value)
+            self.cfg.set("worker_exit", close_writers)  # capture: flush what is buffered
 
         def load(self):
             logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
@@ -64,18 +68,21 @@ def run(model_dir: str | Path, host: str, port: int, settings: ServerSettings | 
                 log.error("model %s: %s", model_dir, error)
                 sys.exit(APP_LOAD_ERROR)
             log.info("worker %d: %d labels loaded from %s", os.getpid(), len(model.labels), model_dir)
-            return InferenceApp(model, observers)
+            capture = observer_from_environ(os.environ)  # $INFERENCE_CAPTURE_URI (inference.capture)
+            return InferenceApp(model, [*observers, capture] if capture else observers)
 
     log.info("serving %s on %s:%d (%s)", model_dir, host, port, settings.describe())
     HostingApplication().run()
 
 
 def serve_model(model_dir: str | Path, port: int, *, content_sha256: str | None, version, host: str = "127.0.0.1",
-                settings: ServerSettings | None = None) -> int:  # fmt: skip
+                settings: ServerSettings | None = None, environ: dict[str, str] | None = None) -> int:  # fmt: skip
     """`run` over verified files (`invoke endpoint.serve`): the workers check `content_sha256` again
-    before loading, as the image's do. Returns the server's exit status (0 after SIGTERM/SIGINT)."""
+    before loading, as the image's do. `environ` is added to the workers' environment (data capture:
+    `inference.capture.capture_environ`). Returns the server's exit status (0 after SIGTERM/SIGINT)."""
     from inference.integrity import CONTENT_ENV
 
+    os.environ.update(environ or {})
     os.environ[CONTENT_ENV] = content_sha256 or ""
     os.environ["MODEL_PACKAGE_VERSION"] = str(version)
     try:
@@ -166,9 +173,11 @@ class LocalServer:
         self.shutdown()
 
 
-def start_server(model_dir: str | Path, port: int | None = None) -> tuple[LocalServer, str]:
-    """`LocalServer(model_dir, port)` as (server, base URL); stop it with `server.shutdown()`."""
-    server = LocalServer(model_dir, port)
+def start_server(model_dir: str | Path, port: int | None = None,
+                 env: dict[str, str] | None = None) -> tuple[LocalServer, str]:  # fmt: skip
+    """`LocalServer(model_dir, port, env)` as (server, base URL); stop it with `server.shutdown()`.
+    `env` adds variables to the server's environment (data capture: `inference.capture.capture_environ`)."""
+    server = LocalServer(model_dir, port, env)
     return server, server.url
 
 

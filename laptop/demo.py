@@ -250,8 +250,9 @@ def steps(cfg: Config, hooks: PipelineHooks, envs: tuple[str, ...], servers: lis
 
 
 def run(cfg: Config, hooks: PipelineHooks | None = None, envs: tuple[str, ...] = ENVIRONMENTS,
-        say: Callable[[str], None] = print) -> list[EnvResult]:  # fmt: skip
-    """The demo; returns one EnvResult per environment. Stops what it started, whatever happens."""
+        say: Callable[[str], None] = print, drift: bool = True) -> list[EnvResult]:  # fmt: skip
+    """The demo; returns one EnvResult per environment. Stops what it started, whatever happens.
+    `drift` adds the drift part on prod (laptop/drift_demo.py; it needs the pipeline's baseline)."""
     started_at = time.monotonic()
     logging.getLogger("inference").setLevel(logging.WARNING)  # the demo prints each decision itself
     servers: list[Any] = []
@@ -265,6 +266,10 @@ def run(cfg: Config, hooks: PipelineHooks | None = None, envs: tuple[str, ...] =
     try:
         started_emulator = start_emulator(cfg, say)
         results = steps(cfg, hooks or training_pipeline_hooks(), envs, servers, say)
+        if drift and "prod" in envs:
+            from laptop.drift_demo import show as show_drift
+
+            show_drift(cfg, "prod", say)
         print_summary(results, started_at, say)
         return results
     finally:

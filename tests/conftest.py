@@ -25,6 +25,10 @@ TEST_ENVIRON = {
     "AWS_REGION": "eu-west-1",
     "GITHUB_REPO": "example-org/example-repo",
     "PROJECT_NAME": "promote-test",
+    # dev and staging default to serverless endpoints; the tests exercise the real-time path
+    # (blue/green, data capture, autoscaling) there, and serverless where they ask for it.
+    "ENDPOINT_INSTANCE_TYPE_DEV": "ml.m5.large",
+    "ENDPOINT_INSTANCE_TYPE_STAGING": "ml.m5.large",
 }
 
 

@@ -41,6 +41,15 @@ def test_valid_configuration_loads():
         ("PROJECT_NAME", "Bad_Name", "PROJECT_NAME: 'Bad_Name' is not usable in resource names"),
         ("AWS_PROFILE_DEV", "bad profile", "AWS_PROFILE_DEV: 'bad profile' is not an AWS profile name"),
         ("EMULATOR_PORT", "80", "EMULATOR_PORT: '80' is not a usable port; use a number from 1024 to 65535"),
+        ("BUDGET_PROD_USD", "lots", "BUDGET_PROD_USD: 'lots' is not a monthly budget; use whole US dollars"),
+        ("BUDGET_DEV_USD", "0", "BUDGET_DEV_USD: '0' is not a monthly budget"),
+        (
+            "ENDPOINT_INSTANCE_TYPE_DEV",
+            "m5.large",
+            "ENDPOINT_INSTANCE_TYPE_DEV: 'm5.large' is not an endpoint instance type; use 'serverless' or one like ml.m5.large",
+        ),
+        ("IDLE_ENDPOINT_DAYS", "30", "IDLE_ENDPOINT_DAYS: '30' is not usable; use 1 to 7"),
+        ("ALERT_EMAIL", "ops", "ALERT_EMAIL: 'ops' is not an e-mail address"),
     ],
 )
 def test_each_bad_value_is_named_with_its_fix(key, value, expected):
@@ -51,6 +60,19 @@ def test_each_bad_value_is_named_with_its_fix(key, value, expected):
     assert len(found) == 1, found
     assert found[0].startswith(expected)
     assert "\n" not in found[0]
+
+
+def test_cost_guardrail_defaults_serverless_outside_prod_and_overrides():
+    accounts = {k: v for k, v in TEST_ENVIRON.items() if k.endswith("_ACCOUNT_ID") or k == "GITHUB_REPO"}
+    cfg = load_config(env_file=None, environ=accounts)
+    assert cfg.budgets_usd == {"dev": 50, "staging": 100, "prod": 300}
+    assert [cfg.endpoint_serverless(env) for env in ("dev", "staging", "prod")] == [True, True, False]
+    assert cfg.endpoint_instance_type("prod") == "ml.m5.large" and cfg.idle_endpoint_days == 3
+    cfg = load_config(
+        env_file=None, environ={**accounts, "BUDGET_PROD_USD": "900", "ENDPOINT_INSTANCE_TYPE_DEV": "ml.c5.xlarge"}
+    )
+    assert cfg.budgets_usd["prod"] == 900
+    assert not cfg.endpoint_serverless("dev") and cfg.endpoint_instance_type("dev") == "ml.c5.xlarge"
 
 
 def test_accounts_must_be_distinct():

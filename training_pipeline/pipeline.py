@@ -33,6 +33,7 @@ from training_pipeline.code import upload_code
 from training_pipeline.steps_builders import (
     ACCURACY_PATH,
     ARTIFACT_DIGEST_PATHS,
+    BASELINE_FILE,
     CHAMPION_PATH,
     DEFAULT_APPROVAL,
     DEFAULTS,
@@ -42,7 +43,15 @@ from training_pipeline.steps_builders import (
 if TYPE_CHECKING:
     from awsenv.sessions import EnvSession
 
-__all__ = ["ACCURACY_PATH", "ARTIFACT_DIGEST_PATHS", "CHAMPION_PATH", "DEFAULTS", "DEFAULT_APPROVAL", "INSTANCE_TYPE"]
+__all__ = [
+    "ACCURACY_PATH",
+    "ARTIFACT_DIGEST_PATHS",
+    "BASELINE_FILE",
+    "CHAMPION_PATH",
+    "DEFAULTS",
+    "DEFAULT_APPROVAL",
+    "INSTANCE_TYPE",
+]
 POLL_SECONDS, MAX_POLLS = 30, 240  # an execution is waited for up to 2 h
 
 
@@ -64,7 +73,9 @@ def get_pipeline(cfg: Config, env: str, image_tag: str, session=None):
     metadata = {
         key: evaluated.get(path) for key, path in {**ARTIFACT_DIGEST_PATHS, **build.DATASET_METADATA_PATHS}.items()
     }
-    register = build.register_step(ctx, params, trained, evaluated, metadata=metadata)
+    register = build.register_step(
+        ctx, params, trained, evaluated, metadata=metadata, drift_check_baselines=build.drift_baselines(evaluated)
+    )
     fail = build.fail_step(evaluated.get(ACCURACY_PATH), params.threshold, evaluated.get(CHAMPION_PATH))
     gate = build.gate_step(evaluated, params, register, fail)
     return Pipeline(

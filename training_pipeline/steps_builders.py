@@ -29,6 +29,7 @@ DEFAULTS = {"AccuracyThreshold": 0.7, "TfidfMaxFeatures": 20000, "TfidfNgramMax"
 DEFAULT_APPROVAL = {"dev": "Approved", "staging": "Approved", "prod": "PendingManualApproval"}
 ACCURACY_PATH = "multiclass_classification_metrics.accuracy.value"
 CHAMPION_PATH = "champion.accuracy"
+BASELINE_FILE = "baseline.json"  # the drift baseline, written by steps/evaluate.py next to evaluation.json
 # model-package CustomerMetadataProperties key -> evaluation.json path: the digests of the
 # model.tar.gz that Evaluate evaluated (see inference.integrity, which checks them before loads)
 ARTIFACT_DIGEST_PATHS = {
@@ -321,6 +322,17 @@ def register_step(
         drift_check_baselines=drift_check_baselines,
     )
     return ModelStep("Register", step_args=step_args)
+
+
+def drift_baselines(evaluated: Evaluated):
+    """The package's DriftCheckBaselines: baseline.json of the Evaluate step as ModelDataQuality
+    statistics (the drift monitor reads it from the serving package; monitoring/job.py)."""
+    from sagemaker.core.shapes import DriftCheckBaselines, DriftCheckModelDataQuality, MetricsSource
+    from sagemaker.core.workflow.functions import Join
+
+    uri = Join(on="/", values=[_output_uri(evaluated.step, "evaluation"), BASELINE_FILE])
+    statistics = MetricsSource(s3_uri=uri, content_type="application/json")
+    return DriftCheckBaselines(model_data_quality=DriftCheckModelDataQuality(statistics=statistics))
 
 
 def fail_step(accuracy, threshold, champion):

@@ -17,6 +17,7 @@ locals {
   ecr_registry = "${local.ops_account}.dkr.ecr.${data.aws_region.current.id}.amazonaws.com"
   ecr_arns     = { for image, repo in var.ecr_repositories : image => "arn:aws:ecr:${data.aws_region.current.id}:${local.ops_account}:repository/${repo}" }
 
+  bucket_uri      = "s3://${var.data_bucket_name}/"
   data_bucket_arn = "arn:aws:s3:::${var.data_bucket_name}"
 
   # Created by terraform/operations in this account; every role below must carry it.
@@ -29,7 +30,8 @@ module "key" {
   alias                 = local.name
   description           = "Logs, queues, Studio volumes and the Lambda environment of ${local.name}"
   allow_cloudwatch_logs = true
-  service_principals    = ["events.amazonaws.com", "scheduler.amazonaws.com"]
+  # budgets and cloudwatch publish to the encrypted alerts topic
+  service_principals = ["budgets.amazonaws.com", "cloudwatch.amazonaws.com", "events.amazonaws.com", "scheduler.amazonaws.com"]
 }
 
 ################################################################################
@@ -127,6 +129,8 @@ module "auto_deploy" {
     MODEL_PACKAGE_GROUP = module.model_registry.name
     SAGEMAKER_ROLE_ARN  = module.sagemaker_role.arn
     DATA_CAPTURE_S3_URI = var.data_capture_s3_uri
+    INSTANCE_TYPE       = var.endpoint_instance_type
+    SERVERLESS          = var.endpoint_serverless
   }
 }
 
@@ -144,5 +148,61 @@ module "retraining" {
   pipeline_parameters = {
     InputDataUri        = var.retraining_input_data_uri
     ModelApprovalStatus = var.retraining_model_approval_status
+  }
+}
+
+################################################################################
+# Operate: cost guardrails, drift monitor -> alarm -> retraining
+################################################################################
+
+module "cost_guardrails" {
+  source = "../modules/cost-guardrails"
+
+  name               = local.name
+  monthly_budget_usd = var.monthly_budget_usd
+  endpoint_name      = var.endpoint_name
+  idle_endpoint_days = var.idle_endpoint_alarm_days
+  alert_email        = var.alert_email
+  kms_key_arn        = module.key.key_arn
+}
+
+module "drift_monitor" {
+  source = "../modules/drift-monitor"
+
+  function_name            = var.monitor_function_name
+  image_uri                = "${local.ecr_registry}/${var.ecr_repositories["lambda"]}:${var.image_tag}"
+  endpoint_name            = var.endpoint_name
+  model_package_group_name = module.model_registry.name
+  pipeline_name            = var.pipeline_name
+  bucket_arn               = local.data_bucket_arn
+  data_kms_key_arn         = data.aws_kms_alias.data.target_key_arn
+  permissions_boundary_arn = local.workload_boundary_arn
+  # Keys the code uses (monitoring/job.py, inference/capture.py, steps/evaluate.py; a test checks)
+  capture_prefix       = "${trimprefix(var.data_capture_s3_uri, local.bucket_uri)}/"
+  baseline_key_pattern = "pipeline-runs/*/evaluate/evaluation/baseline.json"
+  reports_prefix       = "${trimprefix(var.monitoring_s3_uri, local.bucket_uri)}/"
+  metrics_namespace    = var.drift_metrics_namespace
+  alarm_name           = var.drift_alarm_name
+  alerts_topic_arn     = module.cost_guardrails.topic_arn
+  schedule_expression  = var.monitor_schedule_expression
+  vpc_id               = module.vpc.vpc_id
+  vpc_cidr_block       = module.vpc.vpc_cidr_block
+  subnet_ids           = module.vpc.private_subnet_ids
+  s3_prefix_list_id    = module.vpc.s3_prefix_list_id
+  kms_key_arn          = module.key.key_arn
+
+  # Parameters of a drift-triggered run (monitoring/alarm.py retraining_parameters; a test checks).
+  retraining_parameters = {
+    InputDataUri        = var.retraining_input_data_uri
+    ModelApprovalStatus = "PendingManualApproval"
+  }
+
+  # Exactly what monitoring/job.py MonitorTarget.from_environ reads.
+  environment_variables = {
+    ENV_NAME            = var.environment
+    ENDPOINT_NAME       = var.endpoint_name
+    DATA_CAPTURE_S3_URI = var.data_capture_s3_uri
+    MONITORING_S3_URI   = var.monitoring_s3_uri
+    METRICS_NAMESPACE   = var.drift_metrics_namespace
   }
 }

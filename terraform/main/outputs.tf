@@ -27,3 +27,13 @@ output "retraining_schedule_state" {
   description = "ENABLED in prod, DISABLED elsewhere."
   value       = module.retraining.state
 }
+
+output "alerts_topic_arn" {
+  description = "SNS topic of budget, idle-endpoint and drift alerts."
+  value       = module.cost_guardrails.topic_arn
+}
+
+output "drift_monitor_function" {
+  description = "Drift-monitor Lambda function."
+  value       = module.drift_monitor.function_name
+}

@@ -176,3 +176,79 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+################################################################################
+# Cost guardrails and drift monitoring (values from .env through awsenv/config.py)
+################################################################################
+
+variable "endpoint_instance_type" {
+  description = "Instance type of the endpoint's real-time variant (ENDPOINT_INSTANCE_TYPE_<ENV>; ml.m5.large when serverless)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^ml\\.[a-z0-9-]+\\.[a-z0-9]+$", var.endpoint_instance_type))
+    error_message = "Use a SageMaker instance type such as ml.m5.large."
+  }
+}
+
+variable "endpoint_serverless" {
+  description = "Whether the endpoint is serverless (ENDPOINT_INSTANCE_TYPE_<ENV>=serverless; serverless endpoints have no data capture)."
+  type        = bool
+}
+
+variable "monthly_budget_usd" {
+  description = "Monthly cost budget of this environment's account in USD (BUDGET_<ENV>_USD)."
+  type        = number
+
+  validation {
+    condition     = var.monthly_budget_usd >= 1
+    error_message = "The budget is at least 1 USD."
+  }
+}
+
+variable "idle_endpoint_alarm_days" {
+  description = "Alarm when the endpoint has had no invocation for this many days (IDLE_ENDPOINT_DAYS; 0: no alarm, as in prod)."
+  type        = number
+
+  validation {
+    condition     = var.idle_endpoint_alarm_days >= 0 && var.idle_endpoint_alarm_days <= 7
+    error_message = "Use 0 (off) to 7 days (CloudWatch evaluates at most 7 days of daily periods)."
+  }
+}
+
+variable "alert_email" {
+  description = "E-mail address subscribed to the alerts topic (ALERT_EMAIL; empty: no subscription)."
+  type        = string
+  default     = ""
+}
+
+variable "monitor_function_name" {
+  description = "Name of the drift-monitor Lambda (Config.monitor_function_name())."
+  type        = string
+}
+
+variable "monitor_schedule_expression" {
+  description = "When the drift monitor runs (EventBridge Scheduler expression)."
+  type        = string
+  default     = "rate(1 hour)"
+}
+
+variable "monitoring_s3_uri" {
+  description = "Where the drift monitor writes its reports (Config.monitoring_prefix(env))."
+  type        = string
+
+  validation {
+    condition     = startswith(var.monitoring_s3_uri, "s3://") && !endswith(var.monitoring_s3_uri, "/")
+    error_message = "Use an s3:// prefix without a trailing '/'."
+  }
+}
+
+variable "drift_metrics_namespace" {
+  description = "CloudWatch namespace of the drift metrics (Config.drift_metrics_namespace())."
+  type        = string
+}
+
+variable "drift_alarm_name" {
+  description = "Name of the drift alarm (Config.drift_alarm_name(env))."
+  type        = string
+}

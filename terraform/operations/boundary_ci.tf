@@ -135,6 +135,17 @@ data "aws_iam_policy_document" "ci_boundary" {
     ]
   }
 
+  # terraform/main cost guardrails and drift monitor: budget, alarms, alerts topic
+  statement {
+    sid     = "ProjectAlerts"
+    actions = ["budgets:*", "cloudwatch:*", "sns:*"]
+    resources = [
+      "arn:aws:budgets::${var.account_ids[each.key]}:budget/${var.project}-*",
+      "arn:aws:cloudwatch:${var.region}:${var.account_ids[each.key]}:alarm:${var.project}-*",
+      "arn:aws:sns:${var.region}:${var.account_ids[each.key]}:${var.project}-*",
+    ]
+  }
+
   statement {
     sid       = "Network"
     actions   = ["ec2:*"]

@@ -3,8 +3,9 @@
 ################################################################################
 
 # Ceiling of every role CI creates (SageMaker execution, auto-deploy Lambda, scheduler, flow
-# logs): exactly the actions those roles' policies use, in this account. No IAM write except
-# the Application Auto Scaling service-linked role the deployer's first scaling call creates.
+# logs, the drift monitor, its schedule and its retraining target): exactly the actions those
+# roles' policies use, in this account. No IAM write except the Application Auto Scaling
+# service-linked role the deployer's first scaling call creates.
 data "aws_iam_policy_document" "workload_boundary" {
   for_each = var.environments
 
@@ -125,14 +126,21 @@ data "aws_iam_policy_document" "workload_boundary" {
   }
 
   statement {
-    sid       = "SageMakerMetrics"
+    sid       = "SageMakerAndDriftMetrics"
     actions   = ["cloudwatch:PutMetricData"]
     resources = ["*"]
 
     condition {
       test     = "StringLike"
       variable = "cloudwatch:namespace"
-      values   = ["/aws/sagemaker/*"]
+      values   = ["/aws/sagemaker/*", "${var.project}/DriftMonitor"] # Config.drift_metrics_namespace
     }
+  }
+
+  # The drift monitor's schedule invokes its function (terraform/modules/drift-monitor).
+  statement {
+    sid       = "InvokeProjectFunctions"
+    actions   = ["lambda:InvokeFunction"]
+    resources = ["arn:aws:lambda:${var.region}:${var.account_ids[each.key]}:function:${var.project}-*"]
   }
 }

@@ -164,7 +164,7 @@ data "aws_iam_policy_document" "ci_environment" {
     condition {
       test     = "StringEquals"
       variable = "iam:PassedToService"
-      values   = ["lambda.amazonaws.com", "sagemaker.amazonaws.com", "scheduler.amazonaws.com", "vpc-flow-logs.amazonaws.com"]
+      values   = ["events.amazonaws.com", "lambda.amazonaws.com", "sagemaker.amazonaws.com", "scheduler.amazonaws.com", "vpc-flow-logs.amazonaws.com"]
     }
   }
 
@@ -429,6 +429,39 @@ data "aws_iam_policy_document" "ci_environment" {
       "arn:aws:events:${var.region}:${var.account_ids[each.key]}:rule/${local.p}-*",
       "arn:aws:scheduler:${var.region}:${var.account_ids[each.key]}:schedule/default/${local.p}-*",
       "arn:aws:sqs:${var.region}:${var.account_ids[each.key]}:${local.p}-*",
+    ]
+  }
+
+  # terraform/main cost guardrails and drift monitor: alerts topic, budget, alarms
+  statement {
+    sid = "ProjectAlertsBudgetsAlarms"
+    actions = [
+      "budgets:ListTagsForResource",
+      "budgets:ModifyBudget",
+      "budgets:TagResource",
+      "budgets:UntagResource",
+      "budgets:ViewBudget",
+      "cloudwatch:DeleteAlarms",
+      "cloudwatch:DescribeAlarms",
+      "cloudwatch:ListTagsForResource",
+      "cloudwatch:PutMetricAlarm",
+      "cloudwatch:TagResource",
+      "cloudwatch:UntagResource",
+      "sns:CreateTopic",
+      "sns:DeleteTopic",
+      "sns:GetSubscriptionAttributes",
+      "sns:GetTopicAttributes",
+      "sns:ListTagsForResource",
+      "sns:SetTopicAttributes",
+      "sns:Subscribe",
+      "sns:TagResource",
+      "sns:Unsubscribe",
+      "sns:UntagResource",
+    ]
+    resources = [
+      "arn:aws:budgets::${var.account_ids[each.key]}:budget/${local.p}-*",
+      "arn:aws:cloudwatch:${var.region}:${var.account_ids[each.key]}:alarm:${local.p}-*",
+      "arn:aws:sns:${var.region}:${var.account_ids[each.key]}:${local.p}-*",
     ]
   }
 

@@ -68,8 +68,9 @@ def archive_digests(archive: Path) -> dict[str, str]:
 
 
 def register_package(cfg, env: str, archive: Path, *, status: str = "Approved", accuracy: float = 0.9,
-                     group: str | None = None) -> dict:  # fmt: skip
-    """Upload `archive` + evaluation.json to env's data bucket and register a model package."""
+                     group: str | None = None, baseline: dict | None = None) -> dict:  # fmt: skip
+    """Upload `archive` + evaluation.json to env's data bucket and register a model package
+    (with `baseline` as its drift baseline, where the Evaluate step would write it)."""
     from awsenv.sessions import aws_session
 
     session = aws_session(cfg, env, local=True)
@@ -86,7 +87,14 @@ def register_package(cfg, env: str, archive: Path, *, status: str = "Approved", 
     s3.upload_file(str(archive), bucket, f"{prefix}/model.tar.gz")
     evaluation = {"multiclass_classification_metrics": {"accuracy": {"value": accuracy, "standard_deviation": "NaN"}}}
     s3.put_object(Bucket=bucket, Key=f"{prefix}/evaluation.json", Body=json.dumps(evaluation).encode())
+    extra = {}
+    if baseline is not None:
+        key = f"pipeline-runs/test-{count + 1}/evaluate/evaluation/baseline.json"
+        s3.put_object(Bucket=bucket, Key=key, Body=json.dumps(baseline).encode())
+        source = {"ContentType": "application/json", "S3Uri": f"s3://{bucket}/{key}"}
+        extra["DriftCheckBaselines"] = {"ModelDataQuality": {"Statistics": source}}
     response = sm.create_model_package(
+        **extra,
         ModelPackageGroupName=group,
         ModelApprovalStatus=status,
         CustomerMetadataProperties=archive_digests(archive),

@@ -79,6 +79,14 @@ def test_run_registers_with_metrics_and_a_worse_challenger_is_not_registered(emu
     report = read_s3_json(emulator, "dev", statistics["S3Uri"])
     assert report["multiclass_classification_metrics"]["accuracy"]["value"] == accuracy
     assert set(report["multiclass_classification_metrics"]["confusion_matrix"]) == set(report["labels"])
+    # the drift baseline is registered with the package, next to evaluation.json
+    drift = package["DriftCheckBaselines"]["ModelDataQuality"]["Statistics"]
+    assert drift["S3Uri"] == statistics["S3Uri"].replace("evaluation.json", "baseline.json")
+    baseline = read_s3_json(emulator, "dev", drift["S3Uri"])
+    assert set(baseline["test"]["predicted_class_distribution"]) <= set(report["labels"])
+    assert abs(sum(baseline["training"]["class_prior"].values()) - 1) < 1e-3
+    assert 0 < len(baseline["vocabulary"]) <= int(FAST["TfidfMaxFeatures"])
+    assert 0 < baseline["test"]["mean_confidence"] <= 1
     assert any("[Train] Training: Succeeded in" in line for line in lines)
     assert any(line.startswith("evaluation: {") and '"macro_f1"' in line for line in lines)
     assert [e["detail"]["ModelPackageArn"] for e in events] == [champion]  # the state change, on the env's bus

@@ -232,7 +232,7 @@ def _roles(tf):
 
 def test_every_iam_role_carries_a_permissions_boundary(repo_root):
     roles = list(_roles(repo_root / "terraform"))
-    assert len(roles) == 5
+    assert len(roles) == 8
     for path, name, body in roles:
         assert body.get("permissions_boundary") == "${var.permissions_boundary_arn}", f"{path}: {name}"
         variable = tfparse.variables(path.parent)["permissions_boundary_arn"]
@@ -245,7 +245,7 @@ def test_main_passes_the_workload_boundary_operations_creates(repo_root):
     ops_locals = {k: v for b in tfparse.parse_dir(tf / "operations").get("locals", []) for k, v in b.items()}
     assert main_locals["workload_boundary_arn"].endswith(":policy/" + ops_locals["workload_boundary_name"])
     calls = tfparse.module_calls(tf / "main")
-    with_roles = {"sagemaker_role", "vpc", "auto_deploy", "retraining"}
+    with_roles = {"sagemaker_role", "vpc", "auto_deploy", "retraining", "drift_monitor"}
     for name in with_roles:
         assert calls[name]["permissions_boundary_arn"] == "${local.workload_boundary_arn}", name
     for account in ACCOUNTS:

@@ -6,6 +6,7 @@ SageMaker processing contract (paths under OPT_ML_ROOT, default /opt/ml):
             /opt/ml/processing/test/dataset.json (the dataset id Preprocess resolved)
             /opt/ml/processing/lib/csvrows.py    (the shared CSV reader)
     output  /opt/ml/processing/evaluation/evaluation.json
+            /opt/ml/processing/evaluation/baseline.json
 
 evaluation.json uses SageMaker's model-quality layout (`multiclass_classification_metrics`
 with accuracy, macro_f1, weighted_f1, confusion_matrix) so the registry shows it, plus a
@@ -14,6 +15,12 @@ per-class report and `champion`: the accuracy of the newest Approved package in 
 run, means the pipeline's condition also knows it for scheduled runs. `dataset` carries the
 id of the dataset the model was trained and tested on; the Register step copies it into the
 model package (CustomerMetadataProperties `dataset-id`).
+
+baseline.json is the drift monitor's baseline (registered with the model package as its
+DriftCheckBaselines): the training profile train.py stored in metadata.json (class prior, text
+length bins), the model's tokenizer and unigram vocabulary, and, on the test split, the
+out-of-vocabulary rate, the predicted-class distribution and the prediction confidence.
+`monitoring/drift.py` computes the same figures over captured traffic.
 
 `model_artifact` records the SHA-256 of the model.tar.gz evaluated here and a digest of the
 files in it (sha256 over sorted `path NUL sha256(file)` lines, as `inference.integrity`
@@ -40,6 +47,10 @@ LABEL_COLUMN = "medical_specialty"
 
 def opt_ml() -> Path:
     return Path(os.environ.get("OPT_ML_ROOT", "/opt/ml"))
+
+
+CONFIDENCE_EDGES = [round(0.1 * i, 1) for i in range(1, 10)]
+BASELINE_SCHEMA = "aws-promote-code/drift-baseline/1"
 
 
 def file_sha256(path: Path) -> str:
@@ -80,6 +91,50 @@ def csvrows():
         if (directory / "csvrows.py").is_file() and str(directory) not in sys.path:
             sys.path.insert(0, str(directory))
     return importlib.import_module("csvrows")
+
+
+def load_metadata(model_dir: Path) -> dict:
+    path = model_dir / "extracted" / "metadata.json"
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def share(values: list[float], edges: list[float]) -> list[float]:
+    """Share of `values` in each bin: (-inf, e0], (e0, e1], ..., (e_last, inf)."""
+    from bisect import bisect_left
+
+    counts = [0] * (len(edges) + 1)
+    for value in values:
+        counts[bisect_left(edges, value)] += 1
+    return [round(count / max(len(values), 1), 6) for count in counts]
+
+
+def baseline(model, texts: list[str], training: dict) -> dict:
+    """The drift baseline: training profile + tokenizer, vocabulary and test-split predictions."""
+    vectorizer = model.named_steps["tfidf"]
+    preprocess, tokenize = vectorizer.build_preprocessor(), vectorizer.build_tokenizer()
+    vocabulary = sorted(term for term in vectorizer.vocabulary_ if " " not in term)
+    known = set(vocabulary)
+    tokens = [token for text in texts for token in tokenize(preprocess(text))]
+    probabilities = model.predict_proba(texts)
+    classes = [str(label) for label in model.classes_]
+    predicted = [classes[max(range(len(row)), key=row.__getitem__)] for row in probabilities]
+    confidence = [float(max(row)) for row in probabilities]
+    return {
+        "schema": BASELINE_SCHEMA,
+        "training": training,
+        "tokenizer": {"token_pattern": vectorizer.token_pattern, "lowercase": bool(vectorizer.lowercase)},
+        "vocabulary": vocabulary,
+        "test": {
+            "rows": len(texts),
+            "oov_rate": round(sum(token not in known for token in tokens) / max(len(tokens), 1), 6),
+            "predicted_class_distribution": {
+                label: round(predicted.count(label) / len(predicted), 6) for label in classes
+            },
+            "confidence_edges": CONFIDENCE_EDGES,
+            "confidence_distribution": share(confidence, CONFIDENCE_EDGES),
+            "mean_confidence": round(sum(confidence) / len(confidence), 6),
+        },
+    }
 
 
 def read_channel(directory: Path) -> tuple[list[str], list[str]]:
@@ -180,6 +235,8 @@ def main(argv: list[str] | None = None) -> int:
     out = root / "evaluation"
     out.mkdir(parents=True, exist_ok=True)
     (out / "evaluation.json").write_text(json.dumps(result, indent=2, sort_keys=True) + "\n")
+    training = load_metadata(root / "model").get("training_profile", {})
+    (out / "baseline.json").write_text(json.dumps(baseline(model, texts, training), sort_keys=True) + "\n")
     metrics = result["multiclass_classification_metrics"]
     print(
         f"evaluate: accuracy={metrics['accuracy']['value']} macro_f1={metrics['macro_f1']['value']} "

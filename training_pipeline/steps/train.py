@@ -71,6 +71,35 @@ def build_model(max_features: int, ngram_max: int, C: float):
     )
 
 
+def length_histogram(lengths: list[int], edges: list[int]) -> list[float]:
+    """Share of `lengths` in each bin: (-inf, e0], (e0, e1], ..., (e_last, inf)."""
+    from bisect import bisect_left
+
+    counts = [0] * (len(edges) + 1)
+    for length in lengths:
+        counts[bisect_left(edges, length)] += 1
+    return [round(count / max(len(lengths), 1), 6) for count in counts]
+
+
+def training_profile(model, texts: list[str], labels: list[str]) -> dict:
+    """Class prior and text length (in the model's own tokens) of the training data: the drift
+    monitor's baseline (evaluate.py adds the test-split predictions and writes baseline.json)."""
+    from collections import Counter
+
+    vectorizer = model.named_steps["tfidf"]
+    preprocess, tokenize = vectorizer.build_preprocessor(), vectorizer.build_tokenizer()
+    lengths = sorted(len(tokenize(preprocess(text))) for text in texts)
+    edges = sorted({lengths[len(lengths) * q // 10] for q in range(1, 10)})
+    counts = Counter(labels)
+    return {
+        "rows": len(texts),
+        "class_prior": {label: round(counts[label] / len(labels), 6) for label in sorted(counts)},
+        "length_edges": edges,
+        "length_distribution": length_histogram(lengths, edges),
+        "length_mean": round(sum(lengths) / len(lengths), 3),
+    }
+
+
 def train(train_dir: Path, validation_dir: Path | None, model_dir: Path, params: dict) -> dict:
     """Fit, report validation accuracy, and write model.joblib + metadata.json to `model_dir`."""
     import joblib
@@ -87,6 +116,7 @@ def train(train_dir: Path, validation_dir: Path | None, model_dir: Path, params:
         "hyperparameters": params,
         "train_rows": len(texts),
         "model": "TfidfVectorizer + LogisticRegression (saga)",
+        "training_profile": training_profile(model, texts, labels),
     }
     if validation_dir is not None and validation_dir.is_dir():
         val_texts, val_labels = read_channel(validation_dir)

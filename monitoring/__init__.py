@@ -1,0 +1,1 @@
+"""Drift monitoring: captured endpoint traffic against the serving model's training-time baseline."""
