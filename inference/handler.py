@@ -44,20 +44,31 @@ class RequestError(Exception):
 
 @dataclass
 class LoadedModel:
-    pipeline: Any  # fitted scikit-learn Pipeline with predict_proba and classes_
+    pipeline: Any  # scikit-learn Pipeline or TransformerClassifier: predict_proba and classes_
     labels: list[str]
     text_column: str = TEXT_COLUMN
     metadata: dict | None = None
 
 
 def model_fn(model_dir: str | Path) -> LoadedModel:
-    """Load `model.joblib` and `metadata.json` from an extracted model.tar.gz."""
-    import joblib
+    """Load an extracted model.tar.gz; metadata.json's `family` says how (default tfidf).
 
+    tfidf: `model.joblib`; transformer: a saved Hugging Face model (inference.transformer_model).
+    """
     model_dir = Path(model_dir)
-    pipeline = joblib.load(model_dir / "model.joblib")
     metadata_path = model_dir / "metadata.json"
     metadata = json.loads(metadata_path.read_text()) if metadata_path.exists() else {}
+    family = metadata.get("family", "tfidf")
+    if family == "transformer":
+        from inference import transformer_model
+
+        pipeline = transformer_model.load(model_dir, metadata)
+    elif family == "tfidf":
+        import joblib
+
+        pipeline = joblib.load(model_dir / "model.joblib")
+    else:
+        raise ValueError(f"metadata.json: model family '{family}' is unknown; expected tfidf or transformer")
     labels = [str(label) for label in pipeline.classes_]
     return LoadedModel(pipeline, labels, metadata.get("text_column", TEXT_COLUMN), metadata)
 

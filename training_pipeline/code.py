@@ -20,23 +20,29 @@ from awsenv.errors import UserError
 STEPS_DIR = Path(__file__).resolve().parent / "steps"
 PROCESSING_SCRIPTS = ("preprocess.py", "evaluate.py")
 TRAINING_ENTRY_POINT = "train.py"
+# Training entry point and the name of its sourcedir archive, per model family.
+TRAINING_CODE = {
+    "tfidf": (TRAINING_ENTRY_POINT, "sourcedir.tar.gz"),
+    "transformer": ("train_transformer.py", "sourcedir-transformer.tar.gz"),
+}
 
 
-def sourcedir_tar() -> bytes:
-    """sourcedir.tar.gz of the training entry point, byte-stable (no mtimes, fixed owner)."""
+def sourcedir_tar(entry_point: str = TRAINING_ENTRY_POINT) -> bytes:
+    """sourcedir.tar.gz of a training entry point, byte-stable (no mtimes, fixed owner)."""
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as tar:
-        data = (STEPS_DIR / TRAINING_ENTRY_POINT).read_bytes()
-        info = tarfile.TarInfo(TRAINING_ENTRY_POINT)
+        data = (STEPS_DIR / entry_point).read_bytes()
+        info = tarfile.TarInfo(entry_point)
         info.size, info.mode, info.mtime = len(data), 0o644, 0
         tar.addfile(info, io.BytesIO(data))
     return gzip.compress(buffer.getvalue(), mtime=0)
 
 
 def code_files() -> dict[str, bytes]:
-    """The step code as uploaded: the processing scripts and the training sourcedir."""
+    """The step code as uploaded: the processing scripts and each family's training sourcedir."""
     files = {name: (STEPS_DIR / name).read_bytes() for name in PROCESSING_SCRIPTS}
-    files["sourcedir.tar.gz"] = sourcedir_tar()
+    for entry_point, archive in TRAINING_CODE.values():
+        files[archive] = sourcedir_tar(entry_point)
     return files
 
 

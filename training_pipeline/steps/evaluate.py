@@ -11,6 +11,9 @@ per-class report and `champion`: the accuracy of the newest Approved package in 
 `--model-package-group` (0.0 when there is none). Looking the champion up here, inside the
 run, means the pipeline's condition also knows it for scheduled runs.
 
+The model's family (metadata.json) decides how it is loaded: TF-IDF (joblib, our training
+image) or a fine-tuned transformer (Hugging Face, run in the Hugging Face image).
+
 Each step script is self-contained (SageMaker uploads it alone into its container), so the
 few lines it shares with train.py (`read_channel`) stand in both.
 """
@@ -34,13 +37,57 @@ def opt_ml() -> Path:
 
 
 def load_model(model_dir: Path):
-    import joblib
+    """The model in model.tar.gz: something with `classes_` and `predict(texts)`, by its family.
 
+    metadata.json names the family: `tfidf` (model.joblib; older artifacts have no family) or
+    `transformer` (a saved Hugging Face model; this step then runs in the Hugging Face image).
+    """
     archive = model_dir / "model.tar.gz"
     extract_dir = model_dir / "extracted"
     with tarfile.open(archive) as tar:
         tar.extractall(extract_dir, filter="data")
+    metadata_path = extract_dir / "metadata.json"
+    metadata = json.loads(metadata_path.read_text()) if metadata_path.exists() else {}
+    family = metadata.get("family", "tfidf")
+    if family == "transformer":
+        return TransformerModel(extract_dir, metadata)
+    if family != "tfidf":
+        raise SystemExit(f"evaluate: model family '{family}' is unknown; expected tfidf or transformer")
+    import joblib
+
     return joblib.load(extract_dir / "model.joblib")
+
+
+class TransformerModel:
+    """A fine-tuned sequence classifier (saved by train_transformer.py) behind `predict`."""
+
+    def __init__(self, directory: Path, metadata: dict):
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        self.tokenizer = AutoTokenizer.from_pretrained(directory)
+        self.model = AutoModelForSequenceClassification.from_pretrained(
+            directory, use_safetensors=True, trust_remote_code=False
+        ).eval()
+        self.classes_ = [str(label) for label in metadata["labels"]]
+        self.max_length = int(metadata.get("max_length", 256))
+
+    def predict(self, texts: list[str], batch_size: int = 32) -> list[str]:
+        import torch
+
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+        self.model.to(device)
+        predicted: list[str] = []
+        with torch.no_grad():
+            for start in range(0, len(texts), batch_size):
+                batch = self.tokenizer(
+                    texts[start : start + batch_size],
+                    truncation=True,
+                    max_length=self.max_length,
+                    padding=True,
+                    return_tensors="pt",
+                ).to(device)
+                predicted += [self.classes_[i] for i in self.model(**batch).logits.argmax(dim=-1).tolist()]
+        return predicted
 
 
 def read_channel(directory: Path) -> tuple[list[str], list[str]]:
