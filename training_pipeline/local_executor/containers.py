@@ -3,7 +3,9 @@
 Each step gets a sandbox `.runs/<execution-id>/<step>/` whose `opt_ml/` stands for the
 container's `/opt/ml` (the step scripts read `OPT_ML_ROOT`). Inputs and channels are
 downloaded from the emulator's S3 into it, the script is run with this Python, and outputs
-(processing outputs, model.tar.gz) are uploaded to where the definition says. The step's
+(processing outputs, model.tar.gz) are uploaded to where the definition says. A training job's
+CheckpointConfig is honoured: its S3 URI is copied to LocalPath before the script starts (so a
+re-run resumes) and back afterwards; managed spot settings need nothing locally. The step's
 stdout/stderr are kept in `<sandbox>/step.log`. The subprocess gets the env account's
 emulator credentials and endpoint, as the container would get the execution role.
 """
@@ -183,6 +185,7 @@ def run_training(ctx: StepContext, args: dict) -> dict:
     model_dir, output_dir = ctx.root / "model", ctx.root / "output" / "data"
     model_dir.mkdir(parents=True, exist_ok=True)
     output_dir.mkdir(parents=True, exist_ok=True)
+    checkpoints = _restore_checkpoints(ctx, args.get("CheckpointConfig"))
     user_hps = {k: _decode(v) for k, v in hyperparameters.items() if not k.startswith("sagemaker_")}
     env = {
         **args.get("Environment", {}),
@@ -200,7 +203,11 @@ def run_training(ctx: StepContext, args: dict) -> dict:
     }
     cli = [item for key, value in user_hps.items() for item in (f"--{key}", str(value))]
     timeout = args.get("StoppingCondition", {}).get("MaxRuntimeInSeconds", 3600)
-    _run(ctx, [sys.executable, str(code_dir / program), *cli], env, timeout)
+    try:
+        _run(ctx, [sys.executable, str(code_dir / program), *cli], env, timeout)
+    finally:
+        if checkpoints:  # SageMaker syncs while the job runs; here once, also after a failure
+            upload_directory(ctx.s3, *checkpoints)
     if not any(model_dir.iterdir()):
         raise StepFailed(ctx.name, f"the script wrote nothing to SM_MODEL_DIR (log: {ctx.log})")
     output_path = args["OutputDataConfig"]["S3OutputPath"].rstrip("/")
@@ -215,6 +222,16 @@ def run_training(ctx: StepContext, args: dict) -> dict:
         "FinalMetricDataList": _metrics(ctx.log.read_text(errors="replace"), args),
         "OutputDataConfig": args["OutputDataConfig"],
     }
+
+
+def _restore_checkpoints(ctx: StepContext, config: dict | None) -> tuple[Path, str] | None:
+    """CheckpointConfig: what is at its S3 URI goes to its LocalPath before the script starts (resume)."""
+    if not config:
+        return None
+    local = ctx.local(config.get("LocalPath", "/opt/ml/checkpoints"))
+    local.mkdir(parents=True, exist_ok=True)
+    download_prefix(ctx.s3, config["S3Uri"], local)
+    return local, config["S3Uri"]
 
 
 def _metrics(log: str, args: dict) -> list[dict]:

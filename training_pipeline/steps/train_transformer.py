@@ -187,14 +187,20 @@ def accuracy(model, tokenizer, texts, targets, max_length: int, batch_size: int 
     with torch.no_grad():
         for start in range(0, len(texts), batch_size):
             batch = tokenizer(
-                texts[start : start + batch_size], truncation=True, max_length=max_length, padding=True, return_tensors="pt"
+                texts[start : start + batch_size],
+                truncation=True,
+                max_length=max_length,
+                padding=True,
+                return_tensors="pt",
             ).to(model.device)
             predicted = model(**batch).logits.argmax(dim=-1).tolist()
             correct += sum(p == t for p, t in zip(predicted, targets[start : start + batch_size], strict=True))
     return correct / len(texts)
 
 
-def train(train_dir: Path, validation_dir: Path | None, model_dir: Path, params: dict, checkpoints: Path | None) -> dict:
+def train(
+    train_dir: Path, validation_dir: Path | None, model_dir: Path, params: dict, checkpoints: Path | None
+) -> dict:
     """Fine-tune, report validation accuracy, and write the model + metadata.json to `model_dir`."""
     texts, labels = read_channel(train_dir)
     classes = sorted(set(labels))
