@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from awsenv.config import ACCOUNTS, ENVIRONMENTS, Config, check_env
+from awsenv.images import huggingface_training_repository
 
 ROOTS = ("backend", "operations", "main")
 IMAGES = ("training", "inference", "lambda")
@@ -81,6 +82,7 @@ def main_variables(cfg: Config, env: str, image_tag: str) -> dict[str, Any]:
         "lambda_function_name": cfg.auto_deploy_function_name(),
         "retraining_schedule_enabled": env == "prod",
         "retraining_input_data_uri": cfg.dataset_uri(env),
+        "huggingface_training_image_repository": huggingface_training_repository(cfg.region),
     }
 
 

@@ -3,8 +3,8 @@
     tfidf         TF-IDF + logistic regression (train.py) in our training image on a CPU
                   instance; parameters TfidfMaxFeatures, TfidfNgramMax, RegularizationC.
     transformer   fine-tunes a Hugging Face encoder (train_transformer.py) in the Hugging Face
-                  PyTorch training image, pinned below and resolved through the SDK's image URIs
-                  (no AWS call), on `cfg.transformer_instance_type` (a GPU) with managed spot
+                  PyTorch training image (pinned in awsenv/images.py, resolved through the SDK's
+                  image table: no AWS call), on `cfg.transformer_instance_type` (a GPU) with managed spot
                   training and checkpoints under `cfg.checkpoint_prefix(env)/<execution id>`;
                   parameters EncoderModel, Epochs, MaxSteps, LearningRate, BatchSize, MaxLength.
                   Evaluate loads the model with transformers, so it runs in the same image.
@@ -19,15 +19,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from awsenv.config import Config, check_family
+from awsenv.images import huggingface_training_image
 from training_pipeline.code import TRAINING_CODE
 
 CPU_INSTANCE_TYPE = "ml.m5.large"
 TFIDF_DEFAULTS = {"TfidfMaxFeatures": 20000, "TfidfNgramMax": 2, "RegularizationC": 4.0}
 TRANSFORMER_DEFAULTS = {"Epochs": 3, "MaxSteps": 0, "LearningRate": 5e-5, "BatchSize": 16, "MaxLength": 256}
-# The Hugging Face training image: Transformers / PyTorch / Python versions, as the SDK names them.
-HF_TRANSFORMERS_VERSION = "4.56.2"
-HF_PYTORCH_VERSION = "pytorch2.8.0"
-HF_PY_VERSION = "py312"
 MAX_RUN_SECONDS = 4 * 3600  # one training job, compute time
 MAX_WAIT_SECONDS = 8 * 3600  # including waiting for spot capacity (>= MAX_RUN_SECONDS)
 CHECKPOINT_LOCAL_PATH = "/opt/ml/checkpoints"
@@ -41,21 +38,6 @@ class FamilyTraining:
     estimator: Any  # sagemaker.estimator.Estimator
     evaluate_image: str
     evaluate_instance_type: str
-
-
-def huggingface_training_image(region: str, instance_type: str) -> str:
-    """The pinned Hugging Face PyTorch training image for `region` (the SDK's table, offline)."""
-    from sagemaker import image_uris
-
-    return image_uris.retrieve(
-        "huggingface",
-        region=region,
-        version=HF_TRANSFORMERS_VERSION,
-        base_framework_version=HF_PYTORCH_VERSION,
-        py_version=HF_PY_VERSION,
-        instance_type=instance_type,
-        image_scope="training",
-    )
 
 
 def family_training(cfg: Config, env: str, family: str, *, session, code: str, training_image: str) -> FamilyTraining:

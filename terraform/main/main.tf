@@ -16,6 +16,8 @@ locals {
   ops_account  = var.account_ids.operations
   ecr_registry = "${local.ops_account}.dkr.ecr.${data.aws_region.current.region}.amazonaws.com"
   ecr_arns     = { for image, repo in var.ecr_repositories : image => "arn:aws:ecr:${data.aws_region.current.region}:${local.ops_account}:repository/${repo}" }
+
+  huggingface_training_arn = "arn:aws:ecr:${data.aws_region.current.region}:${var.huggingface_training_image_repository.account_id}:repository/${var.huggingface_training_image_repository.name}"
 }
 
 module "key" {
@@ -54,11 +56,14 @@ module "sagemaker_role" {
   name       = var.sagemaker_role_name
   bucket_arn = module.data_bucket.bucket_arn
   # Prefixes the code uses (tests/terraform/test_iam_vs_code.py): the InputDataUri datasets,
-  # the step code (training_pipeline/code.py), training output, step outputs, data capture.
-  bucket_read_prefixes     = ["datasets/", "${var.pipeline_name}/code/", "models/", "pipeline-runs/"]
-  bucket_write_prefixes    = ["models/", "pipeline-runs/", "data-capture/"]
-  kms_key_arn              = module.key.key_arn
-  ecr_repository_arns      = [local.ecr_arns["training"], local.ecr_arns["inference"]]
+  # the step code (training_pipeline/code.py), training output, step outputs, data capture,
+  # and the transformer family's spot-training checkpoints (synced both ways by SageMaker).
+  bucket_read_prefixes  = ["datasets/", "${var.pipeline_name}/code/", "models/", "pipeline-runs/", "checkpoints/"]
+  bucket_write_prefixes = ["models/", "pipeline-runs/", "data-capture/", "checkpoints/"]
+  kms_key_arn           = module.key.key_arn
+  # Our training and inference images, and the Hugging Face training image (AWS Deep Learning
+  # Containers registry) the transformer family's Train and Evaluate steps run in.
+  ecr_repository_arns      = [local.ecr_arns["training"], local.ecr_arns["inference"], local.huggingface_training_arn]
   model_package_group_name = module.model_registry.name
 }
 

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from awsenv.config import ConfigError, load_config
+from awsenv.images import HF_TRANSFORMERS_VERSION
 from tests.conftest import TEST_ENVIRON
 from tests.pipeline.test_definition import steps_by_name
 from training_pipeline.code import code_files, code_prefix
-from training_pipeline.families import HF_TRANSFORMERS_VERSION
 from training_pipeline.pipeline import definition
 
 TAG = "0123456789abcdef0123456789abcdef01234567"
