@@ -138,7 +138,11 @@ def resume(directory: Path, model, optimizer, scheduler) -> int:
     weights = directory / "last" / "model" / "model.safetensors"
     if not (state_path.is_file() and weights.is_file()):
         return 0
-    model.load_state_dict(load_file(str(weights)), strict=False)
+    missing, _ = model.load_state_dict(load_file(str(weights)), strict=False)
+    if missing:
+        raise ValueError(
+            f"checkpoint {weights} lacks {len(missing)} weights (e.g. {missing[0]}); delete it to start over"
+        )
     state = torch.load(state_path, weights_only=True)  # tensors and plain values only, no code
     optimizer.load_state_dict(state["optimizer"])
     scheduler.load_state_dict(state["scheduler"])
