@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from awsenv.errors import UserError
+from tests.pipeline.test_local_run import small_csv  # noqa: F401 - a fixture: every 4th sample row
 from tests.pipeline.test_steps import ROWS, load, write_channel
 from training_pipeline.local_executor.containers import _model_tar
 from training_pipeline.local_executor.local_run import check_transformer_extra
@@ -103,21 +104,20 @@ def test_a_restarted_job_resumes_from_the_last_checkpoint(tmp_path, capsys):
 
 @needs_extra
 @pytest.mark.slow
-def test_local_smoke_run_registers_a_transformer_model_that_the_handler_serves(emulator, tmp_path):
+def test_local_smoke_run_registers_a_transformer_model_that_the_handler_serves(emulator, small_csv, tmp_path):  # noqa: F811
     from awsenv.sessions import aws_session
     from inference.artifacts import download_model
     from inference.handler import model_fn, predict_fn
-    from training_pipeline.dataset import SAMPLE_CSV
     from training_pipeline.local_executor import run_local
     from training_pipeline.upload import upload
 
-    upload(emulator, "dev", SAMPLE_CSV, local=True, progress=lambda _: None)
+    upload(emulator, "dev", small_csv, local=True, progress=lambda _: None)
     lines: list[str] = []
     result = run_local(
         emulator,
         "dev",
         TAG,
-        {"MaxSteps": "12", "AccuracyThreshold": "0.0"},
+        {"MaxSteps": "6", "MaxLength": "32", "AccuracyThreshold": "0.0"},  # fast; the gate still runs
         family="transformer",
         runs_dir=tmp_path / "runs",
         say=lines.append,
