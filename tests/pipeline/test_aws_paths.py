@@ -26,7 +26,10 @@ def test_upsert_uploads_code_and_creates_then_updates_the_pipeline(emulator):
     assert json.loads(stored) == json.loads(definition(emulator, "dev", TAG))
     prefix = code_prefix(emulator, "dev").removeprefix(f"s3://{emulator.data_bucket('dev')}/")
     keys = {o["Key"] for o in s3.list_objects_v2(Bucket=emulator.data_bucket("dev"), Prefix=prefix)["Contents"]}
-    assert keys == {f"{prefix}/{name}" for name in ("preprocess.py", "evaluate.py", "sourcedir.tar.gz")}
+    assert keys == {
+        f"{prefix}/{name}"
+        for name in ("preprocess.py", "evaluate.py", "sourcedir.tar.gz", "sourcedir-transformer.tar.gz")
+    }
 
     execution = start_execution(emulator, "dev", {"ModelApprovalStatus": "PendingManualApproval"}, local=True)
     assert execution["PipelineExecutionArn"].startswith(arn)
