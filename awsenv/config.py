@@ -244,6 +244,27 @@ def load_config(
     if not 1024 <= port <= 65535:
         problems.append(f"EMULATOR_PORT: '{port_text}' is not a usable port; use a number from 1024 to 65535")
 
+    families, instance_type, encoder = _model_settings(values, problems)
+
+    if problems:
+        raise ConfigError(problems)
+    return Config(
+        accounts=accounts,
+        region=region,
+        repository=repository,
+        project=project,
+        profiles=profiles,
+        emulator_port=port,
+        ci=environ.get("CI", "").lower() in ("1", "true", "yes"),
+        families=families,
+        transformer_instance_type=instance_type,
+        transformer_model=encoder,
+        source=values,
+    )
+
+
+def _model_settings(values: dict[str, str], problems: list[str]) -> tuple[dict[str, str], str, str]:
+    """MODEL_FAMILY_<ENV>, TRANSFORMER_INSTANCE_TYPE and TRANSFORMER_MODEL; problems appended."""
     families = {}
     for env, key in FAMILY_KEYS.items():
         families[env] = values.get(key, "")
@@ -261,22 +282,7 @@ def load_config(
         problems.append(
             f"TRANSFORMER_MODEL: '{encoder}' is not a Hugging Face model id; use a Hub id such as distilbert-base-uncased or org/name"
         )
-
-    if problems:
-        raise ConfigError(problems)
-    return Config(
-        accounts=accounts,
-        region=region,
-        repository=repository,
-        project=project,
-        profiles=profiles,
-        emulator_port=port,
-        ci=environ.get("CI", "").lower() in ("1", "true", "yes"),
-        families=families,
-        transformer_instance_type=instance_type,
-        transformer_model=encoder,
-        source=values,
-    )
+    return families, instance_type, encoder
 
 
 def _known_keys() -> set[str]:
