@@ -19,11 +19,16 @@ HF_REFERENCE_INSTANCE_TYPE = "ml.g5.xlarge"  # the training images are GPU build
 
 def huggingface_training_image(region: str, instance_type: str = HF_REFERENCE_INSTANCE_TYPE) -> str:
     """The pinned Hugging Face PyTorch training image URI in `region`."""
-    from awsenv.sessions import disable_sagemaker_telemetry
+    from awsenv.sessions import import_sagemaker_sdk, sdk_environment
 
-    disable_sagemaker_telemetry()  # before the SDK's first import
-    from sagemaker import image_uris
+    import_sagemaker_sdk(region)
+    with sdk_environment(region):  # the SDK runs with no outside call
+        from sagemaker.core import image_uris
 
+        return _retrieve(image_uris, region, instance_type)
+
+
+def _retrieve(image_uris, region: str, instance_type: str) -> str:
     try:
         return image_uris.retrieve(
             "huggingface",

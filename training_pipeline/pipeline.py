@@ -30,21 +30,24 @@ __all__ = ["ACCURACY_PATH", "CHAMPION_PATH", "DEFAULTS", "DEFAULT_APPROVAL", "IN
 POLL_SECONDS, MAX_POLLS = 30, 240  # an execution is waited for up to 2 h
 
 
-def get_pipeline(cfg: Config, env: str, image_tag: str, session=None):
+def get_pipeline(cfg: Config, env: str, image_tag: str, session=None, family: str = ""):
     """The SDK `Pipeline` for `env`, its containers pinned to `image_tag` (a commit SHA).
 
-    `session` defaults to the env's definition-only SDK session (no AWS call possible).
+    `session` defaults to the env's definition-only SDK session (no AWS call possible);
+    `family` (tfidf or transformer) defaults to the env's MODEL_FAMILY_<ENV> (families.py).
     """
     from awsenv.sessions import offline_sagemaker_session
+    from training_pipeline import families
 
     cfg.image_uri("training", image_tag)  # a bad tag (e.g. 'latest') is refused before the SDK loads
     ctx = build.BuildContext(cfg, env, image_tag, session or offline_sagemaker_session(cfg, env))
     from sagemaker.mlops.workflow.pipeline import Pipeline
 
-    params = build.parameters(ctx)
+    family = cfg.model_family(env, family)
+    params = families.family_parameters(ctx, family)
     data = build.preprocess_step(ctx, params)
-    trained = build.train_step(ctx, build.tfidf_training(ctx, params), data)
-    evaluated = build.evaluate_step(ctx, trained, data)
+    trained = build.train_step(ctx, families.training_spec(ctx, params, family), data)
+    evaluated = build.evaluate_step(ctx, trained, data, *families.evaluate_host(ctx, family))
     register = build.register_step(ctx, params, trained, evaluated)
     fail = build.fail_step(evaluated.get(ACCURACY_PATH), params.threshold, evaluated.get(CHAMPION_PATH))
     gate = build.gate_step(evaluated, params, register, fail)
@@ -56,12 +59,12 @@ def get_pipeline(cfg: Config, env: str, image_tag: str, session=None):
     )
 
 
-def definition(cfg: Config, env: str, image_tag: str) -> str:
-    """The pipeline definition JSON (sorted keys, indented): no AWS call, byte-stable."""
+def definition(cfg: Config, env: str, image_tag: str, family: str = "") -> str:
+    """The pipeline definition JSON (sorted keys, indented): no AWS call, byte-stable per family."""
     from awsenv.sessions import sdk_environment
 
     with sdk_environment(cfg.region):
-        text = get_pipeline(cfg, env, image_tag).definition()
+        text = get_pipeline(cfg, env, image_tag, family=family).definition()
     return json.dumps(json.loads(text), indent=2, sort_keys=True) + "\n"
 
 
@@ -84,14 +87,15 @@ def put_pipeline(sagemaker, cfg: Config, env: str, text: str, description: str) 
     return sagemaker.update_pipeline(**request)["PipelineArn"]
 
 
-def upsert_pipeline(cfg: Config, env: str, image_tag: str, local: bool = False) -> str:
-    """Upload the step code and create or update the env's pipeline; return its ARN."""
+def upsert_pipeline(cfg: Config, env: str, image_tag: str, local: bool = False, family: str = "") -> str:
+    """Upload the step code and create or update the env's pipeline (`family` or the env's); its ARN."""
     from awsenv.sessions import aws_session
 
-    text = definition(cfg, env, image_tag)
+    family = cfg.model_family(env, family)
+    text = definition(cfg, env, image_tag, family)
     upload_code(cfg, env, local=local)
     sagemaker = aws_session(cfg, env, local=local).client("sagemaker")
-    return put_pipeline(sagemaker, cfg, env, text, f"{cfg.project} training @ {image_tag}")
+    return put_pipeline(sagemaker, cfg, env, text, f"{cfg.project} {family} training @ {image_tag}")
 
 
 def start_execution(

@@ -69,11 +69,11 @@ def test_train_is_a_spot_gpu_job_in_the_hugging_face_image_with_per_execution_ch
         "Std:Join": {"On": "/", "Values": [config.checkpoint_prefix("dev"), {"Get": "Execution.PipelineExecutionId"}]}
     }
     hyperparameters = train["HyperParameters"]
-    assert hyperparameters["sagemaker_program"] == '"train_transformer.py"'
+    assert hyperparameters["sagemaker_program"] == "train_transformer.py"
     assert (
-        hyperparameters["sagemaker_submit_directory"] == f'"{code_prefix(config, "dev")}/sourcedir-transformer.tar.gz"'
+        hyperparameters["sagemaker_submit_directory"] == f"{code_prefix(config, 'dev')}/sourcedir-transformer.tar.gz"
     )
-    assert hyperparameters["model_name"] == {"Get": "Parameters.EncoderModel"}
+    assert hyperparameters["model_name"] == {"Std:Join": {"On": "", "Values": [{"Get": "Parameters.EncoderModel"}]}}
     assert "sourcedir-transformer.tar.gz" in code_files()
 
 
@@ -101,9 +101,9 @@ def test_parameters_evaluate_image_and_the_unchanged_gate(config, transformer_de
     preprocess = steps["Preprocess"]["Arguments"]
     assert preprocess["AppSpecification"]["ImageUri"] == config.image_uri("training", TAG)
     tfidf = steps_by_name(json.loads(definition(config, "dev", TAG, "tfidf")))
-    for name in ("CheckAccuracy", "AccuracyTooLow", "Register-RegisterModel"):
+    for name in ("CheckAccuracy", "AccuracyTooLow", "Register"):
         assert steps[name] == tfidf[name], name
-    register = steps["Register-RegisterModel"]["Arguments"]
+    register = steps["Register"]["Arguments"]
     assert register["InferenceSpecification"]["Containers"][0]["Image"] == config.image_uri("inference", TAG)
 
 
