@@ -70,9 +70,7 @@ def test_train_is_a_spot_gpu_job_in_the_hugging_face_image_with_per_execution_ch
     }
     hyperparameters = train["HyperParameters"]
     assert hyperparameters["sagemaker_program"] == "train_transformer.py"
-    assert (
-        hyperparameters["sagemaker_submit_directory"] == f"{code_prefix(config, 'dev')}/sourcedir-transformer.tar.gz"
-    )
+    assert hyperparameters["sagemaker_submit_directory"] == f"{code_prefix(config, 'dev')}/sourcedir-transformer.tar.gz"
     assert hyperparameters["model_name"] == {"Std:Join": {"On": "", "Values": [{"Get": "Parameters.EncoderModel"}]}}
     assert "sourcedir-transformer.tar.gz" in code_files()
 
