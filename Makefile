@@ -5,11 +5,13 @@
 PYTHON ?= python3
 INVOKE := .venv/bin/invoke
 ENV ?=
-REF ?= HEAD
 EXTRAS ?=
+UPGRADE ?=
+REF ?= HEAD
+PROVIDER ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help bootstrap test lint security check demo deploy lock images manifest manifest-check promote smoke retrain tf-fmt tf-validate
+.PHONY: help bootstrap test lint security check test-infra demo deploy lock images manifest manifest-check promote smoke retrain tf-fmt tf-validate
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -20,13 +22,16 @@ bootstrap: ## create .venv, the checkov env, the HCL parser and .env (idempotent
 test: $(INVOKE) ## run the test suite (pytest + emulator)
 	@$(INVOKE) checks.test
 
-lint: $(INVOKE) ## ruff, actionlint, hadolint, Terraform syntax (zero findings)
+lint: $(INVOKE) ## ruff, actionlint, zizmor, hadolint, Terraform syntax (zero findings)
 	@$(INVOKE) checks.lint
 
 security: $(INVOKE) ## checkov over every Terraform root (zero failed checks)
 	@$(INVOKE) checks.security
 
 check: lint security test ## lint + security + test: what CI runs
+
+test-infra: $(INVOKE) ## apply, check, re-plan, destroy every Terraform root on the emulator [PROVIDER=6: require aws 6.x]
+	@$(INVOKE) checks.test-infra --provider="$(PROVIDER)"
 
 demo: $(INVOKE) ## dev -> staging -> prod on the local emulator, end to end
 	@$(INVOKE) demo
@@ -58,8 +63,8 @@ tf-fmt: $(INVOKE) ## terraform fmt -check -recursive (needs terraform >= 1.10; C
 tf-validate: $(INVOKE) ## terraform init -backend=false + validate per root (needs terraform; CI)
 	@$(INVOKE) checks.tf-validate
 
-lock: $(INVOKE) ## re-resolve requirements/*.lock from requirements/requirements.in
-	@$(INVOKE) checks.lock
+lock: $(INVOKE) ## resolve requirements/*.in into hashed lock files with uv: [UPGRADE=1]
+	@$(INVOKE) checks.lock $(if $(UPGRADE),--upgrade)
 
 $(INVOKE):
 	@echo "make: .venv is missing; run 'make bootstrap' first" >&2; exit 1

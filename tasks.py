@@ -12,10 +12,10 @@ this file.
 
 from __future__ import annotations
 
-from invoke import Collection, task
+from invoke import Collection
 
 from commands import checks, data, emulator, endpoint, images, model, pipeline, release
-from commands.common import DRY_RUN_HELP, ENV_HELP, config, env_config, user_errors
+from commands.common import DRY_RUN_HELP, ENV_HELP, config, env_config, task, user_errors
 
 TERRAFORM_LOCAL_HELP = "point terraform at the local emulator (AWS_ENDPOINT_URL; best effort, see terraform/README.md)"
 
@@ -74,7 +74,7 @@ def demo(c):
     cfg = config()
     from invoke import Exit
 
-    from inference import demo as demo_module
+    from laptop import demo as demo_module
 
     with user_errors():
         try:

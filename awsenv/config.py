@@ -18,6 +18,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 ENV_FILE = REPO_ROOT / ".env"
 
 ENVIRONMENTS = ("dev", "staging", "prod")
+RETRAINING_SCHEDULE = "cron(0 3 ? * MON *)"  # Mondays 03:00 UTC (EventBridge Scheduler expression)
 ACCOUNTS = ("operations", *ENVIRONMENTS)
 
 # Keys of `.env`. Account ids are required; the rest have defaults.
@@ -104,9 +105,13 @@ class Config:
     def data_bucket(self, env: str) -> str:
         return f"{self.project}-{check_env(env)}-{self.accounts[env]}"
 
-    def dataset_uri(self, env: str, name: str = "current") -> str:
-        """S3 prefix of an uploaded dataset; `current` is the pipeline's default `InputDataUri`."""
-        return f"s3://{self.data_bucket(env)}/datasets/{name}/"
+    def dataset_uri(self, env: str, dataset_id: str) -> str:
+        """S3 prefix of one immutable dataset version (`datasets/<dataset id>/`)."""
+        return f"s3://{self.data_bucket(env)}/datasets/{dataset_id}/"
+
+    def dataset_pointer_uri(self, env: str) -> str:
+        """The object naming the current dataset version: the pipeline's default `InputDataUri`."""
+        return f"s3://{self.data_bucket(env)}/datasets/current.json"
 
     def data_capture_uri(self, env: str) -> str:
         """Where the env's endpoint captures requests and responses."""
@@ -123,6 +128,18 @@ class Config:
     def auto_deploy_function_name(self) -> str:
         """The auto-deploy Lambda (same name in every env account)."""
         return f"{self.project}-auto-deploy"
+
+    def auto_deploy_rule_name(self) -> str:
+        """The EventBridge rule that sends model-approval events to the auto-deploy Lambda."""
+        return f"{self.auto_deploy_function_name()}-model-approval"
+
+    def retraining_schedule_name(self, env: str) -> str:
+        """The EventBridge Scheduler schedule that starts the env's pipeline (prod enables it)."""
+        return f"{self.project}-{check_env(env)}-retraining"
+
+    def retraining_role_arn(self, env: str) -> str:
+        """The role the retraining schedule assumes to start the pipeline."""
+        return f"arn:aws:iam::{self.accounts[env]}:role/{self.retraining_schedule_name(env)}-scheduler"
 
     def model_package_group(self, env: str) -> str:
         check_env(env)
@@ -188,6 +205,30 @@ def load_config(
     values = {k: v.strip() for k, v in values.items()}
 
     problems: list[str] = []
+    accounts = _accounts(values, problems)
+    region, repository, project = _names(values, problems)
+    profiles = _profiles(values, problems)
+    port = _port(values, problems)
+    families, instance_type, encoder = _model_settings(values, problems)
+    if problems:
+        raise ConfigError(problems)
+    return Config(
+        accounts=accounts,
+        region=region,
+        repository=repository,
+        project=project,
+        profiles=profiles,
+        emulator_port=port,
+        ci=environ.get("CI", "").lower() in ("1", "true", "yes"),
+        families=families,
+        transformer_instance_type=instance_type,
+        transformer_model=encoder,
+        source=values,
+    )
+
+
+def _accounts(values: dict[str, str], problems: list[str]) -> dict[str, str]:
+    """The four account ids (12 digits, distinct); each problem appended to `problems`."""
     accounts: dict[str, str] = {}
     for name, key in ACCOUNT_KEYS.items():
         value = values.get(key, "")
@@ -209,7 +250,11 @@ def load_config(
             )
         else:
             seen[value] = name
+    return accounts
 
+
+def _names(values: dict[str, str], problems: list[str]) -> tuple[str, str, str]:
+    """Region, GitHub repository and project name."""
     region = values.get("AWS_REGION", "")
     if not _REGION_RE.match(region):
         problems.append(
@@ -229,7 +274,10 @@ def load_config(
         problems.append(
             f"PROJECT_NAME: '{project}' is not usable in resource names; use 3-24 lowercase letters, digits or '-', starting with a letter"
         )
+    return region, repository, project
 
+
+def _profiles(values: dict[str, str], problems: list[str]) -> dict[str, str]:
     profiles = {}
     for name, key in PROFILE_KEYS.items():
         value = values.get(key, "")
@@ -238,29 +286,15 @@ def load_config(
                 f"{key}: '{value}' is not an AWS profile name; use the [profile NAME] from ~/.aws/config, or remove the line for '{name}'"
             )
         profiles[name] = value
+    return profiles
 
+
+def _port(values: dict[str, str], problems: list[str]) -> int:
     port_text = values.get("EMULATOR_PORT", "")
     port = int(port_text) if port_text.isdigit() else 0
     if not 1024 <= port <= 65535:
         problems.append(f"EMULATOR_PORT: '{port_text}' is not a usable port; use a number from 1024 to 65535")
-
-    families, instance_type, encoder = _model_settings(values, problems)
-
-    if problems:
-        raise ConfigError(problems)
-    return Config(
-        accounts=accounts,
-        region=region,
-        repository=repository,
-        project=project,
-        profiles=profiles,
-        emulator_port=port,
-        ci=environ.get("CI", "").lower() in ("1", "true", "yes"),
-        families=families,
-        transformer_instance_type=instance_type,
-        transformer_model=encoder,
-        source=values,
-    )
+    return port
 
 
 def _model_settings(values: dict[str, str], problems: list[str]) -> tuple[dict[str, str], str, str]:

@@ -107,6 +107,26 @@ def reset(url: str) -> None:
     forget_emulator_sessions()  # old assumed-role credentials would fall back to moto's default account
 
 
+def ensure_bucket(s3, bucket: str, region: str, *, versioned: bool = False) -> bool:
+    """Create `bucket` on the emulator when missing (terraform creates buckets on AWS); True if created.
+
+    The one place local code creates buckets: in `region` (no LocationConstraint in us-east-1, as
+    S3 requires), versioned when asked. Errors other than "no such bucket" propagate."""
+    from awsenv.errors import is_not_found
+
+    try:
+        s3.head_bucket(Bucket=bucket)
+        return False
+    except s3.exceptions.ClientError as error:
+        if not is_not_found(error):
+            raise
+    location = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
+    s3.create_bucket(Bucket=bucket, **location)
+    if versioned:
+        s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    return True
+
+
 def verify_accounts(cfg: Config, endpoint_url: str | None = None) -> dict[str, str]:
     """Assume a role into each of the four accounts; return account name -> id seen by STS."""
     from awsenv.sessions import aws_session

@@ -114,3 +114,188 @@ def iam_managed_policies_in_the_aws_partition_only() -> None:
         return original(self) if self.partition == "aws" else []
 
     IAMBackend._init_aws_policies = init_aws_policies
+
+
+# ---- values the Terraform AWS provider reads back (a second plan must show no changes) ------
+
+
+@extension
+def kms_key_rotation_period() -> None:
+    """KMS EnableKeyRotation keeps `RotationPeriodInDays`; GetKeyRotationStatus answers with it.
+
+    moto 5.2 drops the period, so the provider read `rotation_period_in_days = 0` and planned
+    0 -> 365 after every apply (and waited ~10 s for the period to "propagate"). As on AWS, the
+    period defaults to 365 days and is reported only while rotation is enabled.
+    """
+    import json
+
+    from moto.kms.responses import KmsResponse
+
+    original_enable = KmsResponse.enable_key_rotation
+
+    def enable_key_rotation(self) -> str:
+        response = original_enable(self)
+        key = self.kms_backend.describe_key(self._get_param("KeyId"))
+        key.rotation_period_in_days = int(self._get_param("RotationPeriodInDays") or 365)
+        return response
+
+    def get_key_rotation_status(self) -> str:
+        key_id = self._get_param("KeyId")
+        self._validate_cmk_id(key_id)
+        key = self.kms_backend.describe_key(key_id)
+        status = {"KeyRotationEnabled": key.key_rotation_status, "KeyId": key.id}
+        if key.key_rotation_status:
+            status["RotationPeriodInDays"] = getattr(key, "rotation_period_in_days", 365)
+        return json.dumps(status)
+
+    KmsResponse.enable_key_rotation = enable_key_rotation
+    KmsResponse.get_key_rotation_status = get_key_rotation_status
+
+
+@extension
+def lambda_dead_letter_and_image_config() -> None:
+    """Lambda keeps `DeadLetterConfig` and reports `ImageConfigResponse` only when one was set.
+
+    moto 5.2 forgets the dead-letter target and answers every image function with an empty
+    `ImageConfig` (`Command: [], EntryPoint: []`), so the provider planned to add the DLQ and
+    to remove the empty image config after every apply. GetFunction now answers as AWS does.
+    """
+    from moto.awslambda.models import LambdaFunction
+
+    original_init = LambdaFunction.__init__
+    original_configuration = LambdaFunction.get_configuration
+    original_update = LambdaFunction.update_configuration
+
+    def init(self, account_id, spec, *args, **kwargs):
+        original_init(self, account_id, spec, *args, **kwargs)
+        self.dead_letter_config = spec.get("DeadLetterConfig") or {}
+
+    def get_configuration(self, on_create: bool = False) -> dict:
+        config = original_configuration(self, on_create)
+        image = config.get("ImageConfigResponse", {}).get("ImageConfig", {})
+        image = {key: value for key, value in image.items() if value}
+        if "ImageConfigResponse" in config:
+            config["ImageConfigResponse"] = {"ImageConfig": image}
+            if not image:
+                del config["ImageConfigResponse"]
+        if getattr(self, "dead_letter_config", {}).get("TargetArn"):
+            config["DeadLetterConfig"] = dict(self.dead_letter_config)
+        return config
+
+    def update_configuration(self, config_updates: dict) -> dict:
+        if "DeadLetterConfig" in config_updates:
+            self.dead_letter_config = config_updates["DeadLetterConfig"] or {}
+        return original_update(self, config_updates)
+
+    LambdaFunction.__init__ = init
+    LambdaFunction.get_configuration = get_configuration
+    LambdaFunction.update_configuration = update_configuration
+
+
+@extension
+def sagemaker_domain_tag_propagation() -> None:
+    """SageMaker DescribeDomain reports `TagPropagation` (moto 5.2 drops it).
+
+    The provider sends it on CreateDomain (default `DISABLED`, as on AWS) and planned to set
+    it again after every apply because the emulator never echoed it.
+    """
+    from moto.sagemaker.models import Domain
+    from moto.sagemaker.responses import SageMakerResponse
+
+    original_create = SageMakerResponse.create_domain
+    original_describe = Domain.describe
+
+    def create_domain(self):
+        result = original_create(self)
+        name, propagation = self._get_param("DomainName"), self._get_param("TagPropagation")
+        for domain in self.sagemaker_backend.domains.values():
+            if domain.domain_name == name:
+                domain.tag_propagation = propagation or "DISABLED"
+        return result
+
+    def describe(self) -> dict:
+        return {**original_describe(self), "TagPropagation": getattr(self, "tag_propagation", "DISABLED")}
+
+    SageMakerResponse.create_domain = create_domain
+    Domain.describe = describe
+
+
+# ---- what `terraform destroy` calls ----------------------------------------------------------
+
+
+@extension
+def sagemaker_delete_model_package_group() -> None:
+    """SageMaker DeleteModelPackageGroup (moto 5.2 answers HTTP 500: not implemented).
+
+    As on AWS: an unknown group is a ValidationException "... does not exist" (what the provider
+    treats as already deleted), and a group that still holds model packages cannot be deleted.
+    """
+    from moto.core.responses import ActionResult
+    from moto.sagemaker.exceptions import ValidationError
+    from moto.sagemaker.models import SageMakerModelBackend
+    from moto.sagemaker.responses import SageMakerResponse
+
+    def delete_model_package_group(self, model_package_group_name: str) -> None:
+        group = self.describe_model_package_group(model_package_group_name)  # ValidationError when unknown
+        packages = [p for p in self.model_packages.values() if p.model_package_group_name == model_package_group_name]
+        if packages:
+            raise ValidationError(message=f"Model package group {group.arn} still has {len(packages)} model packages.")
+        del self.model_package_groups[model_package_group_name]
+
+    def delete_model_package_group_response(self) -> ActionResult:
+        self.sagemaker_backend.delete_model_package_group(self._get_param("ModelPackageGroupName"))
+        return ActionResult({})
+
+    SageMakerModelBackend.delete_model_package_group = delete_model_package_group
+    SageMakerResponse.delete_model_package_group = delete_model_package_group_response
+
+
+@extension
+def sagemaker_missing_domain_is_resource_not_found() -> None:
+    """DescribeDomain of an unknown (e.g. just deleted) domain answers ResourceNotFound, as AWS does.
+
+    moto 5.2 answers ValidationException, so the provider, which waits for ResourceNotFound after
+    DeleteDomain, reported the deleted Studio domain as an error.
+    """
+    from moto.sagemaker.exceptions import ResourceNotFound
+    from moto.sagemaker.models import SageMakerModelBackend
+
+    original = SageMakerModelBackend.describe_domain
+
+    def describe_domain(self, domain_id: str) -> dict:
+        if domain_id not in self.domains:
+            raise ResourceNotFound(message=f"Domain {domain_id} not found.")
+        return original(self, domain_id)
+
+    SageMakerModelBackend.describe_domain = describe_domain
+
+
+@extension
+def sagemaker_update_model_package_changes_only_what_it_names() -> None:
+    """UpdateModelPackage changes only the fields the request names.
+
+    moto 5.2 overwrites the approval status, its description and CustomerMetadataProperties
+    with the request's values, None included: approving a package (which sends only
+    ModelApprovalStatus) erased the artifact digests recorded at registration, and updating
+    only the metadata cleared the approval. On AWS the given properties are added or updated,
+    the others kept, CustomerMetadataPropertiesToRemove removes keys, and a status or
+    description not given stays as it was.
+    """
+    from moto.sagemaker.models import SageMakerModelBackend
+
+    original = SageMakerModelBackend.update_model_package
+
+    def update_model_package(self, model_package_arn, model_approval_status, approval_description,
+                             customer_metadata_properties, customer_metadata_properties_to_remove,
+                             additional_inference_specifications_to_add):  # fmt: skip
+        package = self.model_packages.get(self.model_package_name_mapping.get(model_package_arn, model_package_arn))
+        if package is not None:
+            model_approval_status = model_approval_status or package.model_approval_status
+            approval_description = approval_description or package.approval_description
+            kept = dict(package.customer_metadata_properties or {})
+            customer_metadata_properties = {**kept, **(customer_metadata_properties or {})}
+        return original(self, model_package_arn, model_approval_status, approval_description,
+                        customer_metadata_properties, customer_metadata_properties_to_remove,
+                        additional_inference_specifications_to_add)  # fmt: skip
+
+    SageMakerModelBackend.update_model_package = update_model_package

@@ -14,6 +14,27 @@ class UserError(Exception):
     """A problem with the user's input, configuration or environment, and what to do about it."""
 
 
+NOT_FOUND_CODES = frozenset(
+    {"404", "NoSuchBucket", "NoSuchKey", "NotFound", "ResourceNotFound", "ResourceNotFoundException"}
+)
+_NOT_FOUND_MESSAGES = ("could not find", "not found", "does not exist")
+
+
+def is_not_found(error: BaseException) -> bool:
+    """True when `error` is an AWS "no such resource" answer (any service), False for anything else.
+
+    S3 and most services say so in the error code; SageMaker answers ValidationException with
+    "Could not find ..." / "... does not exist" in the message, so both are read."""
+    response = getattr(error, "response", None)
+    if not isinstance(response, dict):
+        return False
+    details = response.get("Error", {})
+    if details.get("Code", "") in NOT_FOUND_CODES:
+        return True
+    message = str(details.get("Message", "")).lower()
+    return details.get("Code") == "ValidationException" and any(text in message for text in _NOT_FOUND_MESSAGES)
+
+
 def aws_error_message(error: BaseException) -> str | None:
     """One line for a botocore error (missing profile or credentials, unreachable endpoint, an
     API error); None for anything else. botocore is imported only when the error is one of its."""

@@ -53,11 +53,16 @@ def _chdir(root: str) -> str:
 
 
 def _emulator_env(cfg: Config) -> dict[str, str]:
+    # S3 Control puts the account id in front of the host (`<account>.127.0.0.1`), a name that
+    # resolves nowhere: such requests go to the emulator as their HTTP proxy (it routes them by
+    # path). Requests to 127.0.0.1 itself are never proxied.
     return {
         "AWS_ENDPOINT_URL": cfg.emulator_url,
         "AWS_ACCESS_KEY_ID": EMULATOR_KEY,
         "AWS_SECRET_ACCESS_KEY": EMULATOR_KEY,
         "AWS_REGION": cfg.region,
+        "HTTP_PROXY": cfg.emulator_url,
+        "NO_PROXY": "127.0.0.1,localhost",
     }
 
 
@@ -142,6 +147,33 @@ def deploy_steps(cfg: Config, env: str, image_tag: str, *, local: bool = False) 
     var_file = terraform_vars.var_file_name("main", env)
     select = Step((_chdir("main"), "workspace", "select", env), env=_emulator_env(cfg) if local else {})
     return [_init(cfg, "main", local=local), select, _apply(cfg, "main", variables, var_file, local=local)]
+
+
+def _mode_args(cfg: Config, local: bool) -> list[str]:
+    args = ["-var=enable_profile=true"] if _use_profiles(cfg, local) else []
+    return args + (["-var=use_emulator=true"] if local else [])
+
+
+def plan_step(cfg: Config, root: str, env: str | None = None, *, local: bool = False) -> Step:
+    """`plan -detailed-exitcode` with the variables the last apply wrote (exit 0: no changes,
+    2: changes). For `main`, the env's workspace must be selected (as after `deploy_steps`)."""
+    var_file = terraform_vars.var_file_name(root, env)
+    args = (
+        _chdir(root),
+        "plan",
+        "-detailed-exitcode",
+        "-input=false",
+        f"-var-file={var_file}",
+        *_mode_args(cfg, local),
+    )
+    return Step(args, env=_emulator_env(cfg) if local else {})
+
+
+def destroy_step(cfg: Config, root: str, env: str | None = None, *, local: bool = False) -> Step:
+    """`apply -destroy` with the variables the last apply wrote (workspace selected for `main`)."""
+    var_file = terraform_vars.var_file_name(root, env)
+    args = (_chdir(root), "apply", "-destroy", "-input=false", "-auto-approve", f"-var-file={var_file}")
+    return Step((*args, *_mode_args(cfg, local)), env=_emulator_env(cfg) if local else {})
 
 
 # ---- running ---------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from awsenv.config import ACCOUNTS, ENVIRONMENTS, Config, check_env
+from awsenv.config import ACCOUNTS, ENVIRONMENTS, RETRAINING_SCHEDULE, Config, check_env
 from awsenv.images import huggingface_training_repository
 
 ROOTS = ("backend", "operations", "main")
@@ -54,6 +54,7 @@ def operations_variables(cfg: Config) -> dict[str, Any]:
         "ci_role_name": ci_role_name(cfg),
         "ecr_repositories": {image: cfg.ecr_repository(image) for image in IMAGES},
         "release_bucket_name": cfg.release_bucket(),
+        "huggingface_training_image_repository": huggingface_training_repository(cfg.region),
         "environments": {
             env: {
                 "data_bucket": cfg.data_bucket(env),
@@ -81,7 +82,9 @@ def main_variables(cfg: Config, env: str, image_tag: str) -> dict[str, Any]:
         "sagemaker_role_name": sagemaker_role_name(cfg, env),
         "lambda_function_name": cfg.auto_deploy_function_name(),
         "retraining_schedule_enabled": env == "prod",
-        "retraining_input_data_uri": cfg.dataset_uri(env),
+        "retraining_schedule_name": cfg.retraining_schedule_name(env),
+        "retraining_schedule_expression": RETRAINING_SCHEDULE,
+        "retraining_input_data_uri": cfg.dataset_pointer_uri(env),
         "huggingface_training_image_repository": huggingface_training_repository(cfg.region),
     }
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from invoke import task
-
 from awsenv.config import REPO_ROOT
+from commands.common import task
 
 VENV_BIN = REPO_ROOT / ".venv" / "bin"
 
@@ -22,11 +21,14 @@ def lint_commands(c) -> list[str]:
     workflows = _tracked(c, ".github/workflows/*.yml", ".github/workflows/*.yaml")
     if workflows:
         commands.append(f"{VENV_BIN}/actionlint " + " ".join(workflows))
+        # Offline: no GitHub API calls (the online audits need a token and the network).
+        commands.append(f"{VENV_BIN}/zizmor --offline --no-progress .github")
     dockerfiles = _tracked(c, "*Dockerfile*")
     if dockerfiles:
         commands.append(f"{VENV_BIN}/hadolint " + " ".join(dockerfiles))
     if Path(REPO_ROOT / "scripts" / "terraform_gate.py").exists():
         commands.append(f"{VENV_BIN}/python scripts/terraform_gate.py syntax")
+        commands.append(f"{VENV_BIN}/python scripts/terraform_gate.py validate")
     return commands
 
 
@@ -39,7 +41,7 @@ def security_commands(c) -> list[str]:
 
 @task
 def lint(c):
-    """ruff (lint + format), actionlint, hadolint and the Terraform syntax check."""
+    """ruff (lint + format), actionlint, zizmor, hadolint, the Terraform syntax check and terraform validate."""
     with c.cd(str(REPO_ROOT)):
         for command in lint_commands(c):
             print(f"+ {command}", flush=True)
@@ -91,6 +93,27 @@ def tf_validate(c):
     _terraform(c, terraform_validate_commands())
 
 
+@task(
+    help={
+        "probe": "only say whether terraform >= 1.10 and an AWS provider are available (exit 1 when not)",
+        "keep": "keep the sandbox copies and logs even when everything passed",
+        "provider": "require this major version of the AWS provider, e.g. 6 (default: any the roots allow)",
+    }
+)
+def test_infra(c, probe=False, keep=False, provider=""):
+    """Apply every Terraform root on a private emulator through the tasks (--local), check what exists,
+    re-plan (no changes allowed), destroy. Needs terraform >= 1.10 and an installable AWS provider."""
+    from commands.common import user_errors
+    from infracheck import prerequisites, run
+
+    with user_errors():
+        if probe:
+            print(f"test-infra: available: {prerequisites.check(major=provider).summary()}")
+            return
+        timings = run.execute(keep=keep, major=provider)
+    print(run.report(timings))
+
+
 @task(help={"k": "only tests matching this pytest -k expression", "args": "extra pytest arguments"})
 def test(c, k="", args=""):
     """Run the test suite on 2 workers (pytest-xdist; an in-process emulator each; no AWS account needed)."""
@@ -99,20 +122,8 @@ def test(c, k="", args=""):
         c.run(f"{VENV_BIN}/python -m pytest -n 2{selector} {args}".rstrip(), pty=False)
 
 
-@task
-def lock(c):
-    """Re-resolve requirements/requirements.lock and checkov.lock from the package index."""
-    import tempfile
-
-    header = {
-        "requirements.lock": "# Resolved from requirements.in by `make lock`; install with `make bootstrap`.",
-        "checkov.lock": "# checkov in its own environment (its boto3 pin conflicts with sagemaker). `make lock` regenerates it.",
-    }
-    sources = {"requirements.lock": "-r requirements/requirements.in", "checkov.lock": "'checkov==3.3.*'"}
+@task(help={"upgrade": "re-resolve to the newest allowed versions (default: keep the locked pins)"})
+def lock(c, upgrade=False):
+    """Resolve requirements/*.in (and extras/*.in) into hashed, universal lock files with uv."""
     with c.cd(str(REPO_ROOT)):
-        for lock_name, source in sources.items():
-            with tempfile.TemporaryDirectory() as tmp:
-                c.run(f"python3 -m venv {tmp}/venv && {tmp}/venv/bin/pip install --quiet {source}")
-                frozen = c.run(f"{tmp}/venv/bin/pip freeze --exclude-editable", hide=True).stdout
-            (REPO_ROOT / "requirements" / lock_name).write_text(header[lock_name] + "\n" + frozen)
-            print(f"lock: wrote requirements/{lock_name}")
+        c.run(f"{VENV_BIN}/python scripts/lock.py" + (" --upgrade" if upgrade else ""))

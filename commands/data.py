@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from invoke import task
-
-from commands.common import ENV_HELP, LOCAL_HELP, env_config, user_errors
+from commands.common import ENV_HELP, LOCAL_HELP, env_config, task, user_errors
 
 
 @task(
@@ -17,7 +15,7 @@ from commands.common import ENV_HELP, LOCAL_HELP, env_config, user_errors
     }
 )
 def upload(c, env, csv="", local=False, text_column="transcription", label_column="medical_specialty"):
-    """Validate a CSV, split it 70/15/15 (stratified, fixed seed) and upload it to the env's data bucket."""
+    """Validate a CSV, drop duplicate texts, split it 70/15/15 (stratified) and publish it as the current dataset."""
     cfg = env_config(env)
     from training_pipeline.dataset import SAMPLE_CSV
     from training_pipeline.upload import upload as upload_dataset
@@ -26,4 +24,7 @@ def upload(c, env, csv="", local=False, text_column="transcription", label_colum
         result = upload_dataset(
             cfg, env, csv or SAMPLE_CSV, local=local, text_column=text_column, label_column=label_column
         )
-    print(f"data: {result['current_uri']} = dataset {result['content_hash']} ({result['uploaded']} objects uploaded)")
+    print(
+        f"data: {result['pointer_uri']} -> dataset {result['dataset_id']} ({result['dataset_uri']}; "
+        f"{result['uploaded']} objects uploaded, {result['repaired']} repaired, {result['verified']} verified)"
+    )

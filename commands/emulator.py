@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from invoke import Exit, task
+from invoke import Exit
 
-from commands.common import config, user_errors
+from commands.common import config, task, user_errors
 
 
 @task

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from invoke import Exit, task
+from invoke import Exit
 
-from commands.common import ENV_HELP, LOCAL_HELP, env_config, user_errors
+from commands.common import ENV_HELP, LOCAL_HELP, env_config, task, user_errors
 
 PORT_HELP = "port on 127.0.0.1 (default: EMULATOR_PORT + 100 + 0/1/2 for dev/staging/prod)"
 
@@ -19,39 +19,35 @@ def _port(value) -> int | None:
 
 @task(help={"env": ENV_HELP, "local": LOCAL_HELP, "port": PORT_HELP})
 def serve(c, env, local=False, port=None):
-    """Serve, on 127.0.0.1, the model the env's endpoint serves (GET /ping, POST /invocations); Ctrl-C stops."""
+    """Serve, on 127.0.0.1, the model the env's endpoint serves, with the image's server; Ctrl-C stops."""
     cfg = env_config(env)
     with user_errors():
         from awsenv.sessions import aws_session
-        from inference.artifacts import load_deployed
-        from inference.client import local_port
+        from inference.artifacts import fetch_deployed
+        from inference.client import local_port, port_free
         from inference.deployer import Target
-        from inference.server import make_server
+        from inference.serving import ServerSettings
 
-        deployed = load_deployed(aws_session(cfg, env, local=local), Target.from_config(cfg, env, local=local))
+        artifact = fetch_deployed(aws_session(cfg, env, local=local), Target.from_config(cfg, env, local=local))
         port = _port(port) or local_port(cfg, env)
-        try:
-            server = make_server(deployed.model, "127.0.0.1", port)
-        except OSError as error:
-            raise Exit(
-                f"error: port {port} on 127.0.0.1: {error.strerror}; pass --port with a free port", code=1
-            ) from None
-    info = deployed.info
-    print(f"serving {info['endpoint']} model package version {info['version']} ({len(deployed.model.labels)} labels)")
+        if not port_free(port):
+            raise Exit(f"error: port {port} on 127.0.0.1 is in use; pass --port with a free port", code=1)
+        settings = ServerSettings.from_environ()
+    info = artifact.info
+    labels = len(artifact.metadata.get("labels") or [])
+    print(
+        f"serving {info['endpoint']} model package version {info['version']} ({labels} labels; {settings.describe()})"
+    )
     print(f"  http://127.0.0.1:{port}/ping  and  POST http://127.0.0.1:{port}/invocations   (Ctrl-C stops)", flush=True)
-    import signal
+    from inference.server import APP_LOAD_ERROR, serve_model
 
-    def _stop(*_):
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, _stop)
-    signal.signal(signal.SIGINT, _stop)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        print("stopped")
-    finally:
-        server.server_close()
+    status = serve_model(artifact.model_dir, port, content_sha256=artifact.content_sha256,
+                         version=info["version"], settings=settings)  # fmt: skip
+    if status == APP_LOAD_ERROR:
+        raise Exit("error: the model could not be loaded; the log above says why", code=1)
+    if status:
+        raise Exit(f"error: the server stopped with status {status}", code=1)
+    print("stopped")
 
 
 @task(

@@ -5,10 +5,8 @@ from __future__ import annotations
 import io
 import shlex
 
-from invoke import task
-
 from awsenv.errors import UserError
-from commands.common import DRY_RUN_HELP, config, user_errors
+from commands.common import DRY_RUN_HELP, config, task, user_errors
 
 
 @task(

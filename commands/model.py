@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from invoke import Exit, task
+from invoke import Exit
 
-from commands.common import ENV_HELP, LOCAL_HELP, env_config, user_errors
+from commands.common import ENV_HELP, LOCAL_HELP, env_config, required, task, user_errors
+
+DATASET_ID_KEY = "dataset-id"  # the CustomerMetadataProperties key the Register step writes
 
 
 def _version(value) -> int | None:
@@ -62,16 +64,16 @@ def approve(c, env, version, local=False, reject=False):
         package = registry.set_approval(sm, cfg.model_package_group(env), version, status, "invoke model.approve")
         print(f"model package version {package.version} of {package.group} ({env}): {package.status}")
         if local:
-            from awsenv.local_events import model_package_state_changed
+            from laptop.events import deliver_model_package_change
 
-            print(f"auto-deploy: {model_package_state_changed(cfg, env, package.arn)}")
+            print(f"auto-deploy: {deliver_model_package_change(cfg, env, sm, package.arn)}")
         else:
             print("auto-deploy: the EventBridge rule runs the auto-deploy Lambda for this change")
 
 
 @task(help={"env": ENV_HELP, "local": LOCAL_HELP})
 def list(c, env, local=False):
-    """List the env's model package versions: approval, accuracy, and which one the endpoint serves."""
+    """List the env's model package versions: approval, accuracy, dataset id, and which one the endpoint serves."""
     cfg = env_config(env)
     with user_errors():
         from awsenv.sessions import aws_session
@@ -89,7 +91,8 @@ def list(c, env, local=False):
             accuracy = registry.accuracy(s3, package)
             mark = "  <- serving" if package.arn == current.get("package_arn") else ""
             shown = f"{accuracy:.3f}" if accuracy is not None else "  -  "
-            print(f"  v{package.version:<4} {package.status:<22} accuracy {shown}{mark}")
+            dataset = (package.metadata or {}).get(DATASET_ID_KEY, "-")
+            print(f"  v{package.version:<4} {package.status:<22} accuracy {shown}  dataset {dataset:<16}{mark}")
 
 
 @task(
@@ -103,6 +106,7 @@ def list(c, env, local=False):
 def batch(c, env, input, output=None, local=False):
     """Batch predictions with the model the env's endpoint serves (batch transform on AWS)."""
     cfg = env_config(env)
+    required("input", input, "--input s3://BUCKET/batch-in/")
     with user_errors():
         from inference import batch as batch_module
 

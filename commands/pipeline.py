@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from invoke import Exit, task
+from invoke import Exit
 
-from commands.common import ENV_HELP, LOCAL_HELP, env_config, user_errors
+from commands.common import ENV_HELP, LOCAL_HELP, env_config, task, user_errors
 
 IMAGE_TAG_HELP = "commit SHA the step images are tagged with (default: this checkout's HEAD)"
 PARAM_HELP = "pipeline parameter override NAME=VALUE (repeatable), e.g. --param AccuracyThreshold=0.9"
@@ -73,8 +73,10 @@ def run(c, env, local=False, wait=False, image_tag="", param=None, family=""):
     with user_errors():
         family = cfg.model_family(env, family)
         if local:
+            from laptop.events import subscribe_auto_deploy
             from training_pipeline.local_executor import run_local
 
+            subscribe_auto_deploy(cfg, env)  # as the EventBridge rule does on AWS
             run_local(cfg, env, _image_tag(image_tag), parameters, family=family)
             return
         from training_pipeline.pipeline import start_execution

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from invoke import task
-
-from commands.common import DRY_RUN_HELP, LOCAL_HELP, config, user_errors
+from commands.common import DRY_RUN_HELP, LOCAL_HELP, config, required, task, user_errors
 
 REF_HELP = "git commit, tag or branch (default HEAD)"
 
@@ -54,6 +52,7 @@ def promote(c, env, ref="HEAD", local=False, remote="origin", dry_run=False):
     """Promote a built commit: `git tag -f ENV SHA` + `git push -f REMOTE ENV` (starts deploy.yml)."""
     from release import promote as promotion
 
+    required("env", env, "--env=staging (or prod)")
     cfg = config()
     with user_errors():
         planned = promotion.plan(cfg, env, ref or "HEAD", remote=remote, local=local)

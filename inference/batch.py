@@ -14,7 +14,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from awsenv.errors import UserError
-from inference.artifacts import split_s3_uri
+from awsenv.s3uri import split_s3_uri
 from inference.handler import RequestError, output_fn, parse_texts, predict_fn
 
 CHUNK = 500
@@ -35,7 +35,7 @@ class BatchResult:
 
 
 def _objects(s3, uri: str) -> list[str]:
-    bucket, prefix = split_s3_uri(uri if "/" in uri[5:] else uri + "/")
+    bucket, prefix = split_s3_uri(uri)
     keys = []
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
         keys += [o["Key"] for o in page.get("Contents", []) if o["Key"].lower().endswith((".csv", ".json"))]
@@ -63,7 +63,7 @@ def run_local(cfg, env: str, input_uri: str, output_uri: str | None = None) -> B
     s3 = session.client("s3")
     keys = _objects(s3, input_uri)
     deployed = load_deployed(session, target)
-    in_bucket, _ = split_s3_uri(input_uri if "/" in input_uri[5:] else input_uri + "/")
+    in_bucket, _ = split_s3_uri(input_uri)
     out_bucket, out_prefix = split_s3_uri(output_uri)
     records = 0
     for key in keys:

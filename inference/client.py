@@ -2,7 +2,8 @@
 
 `Caller` hides the difference: `caller.call(body, content_type)` -> (HTTP status, body bytes).
 In local mode it uses `invoke endpoint.serve --local` on its port if that answers, else it
-serves the deployed model in-process on a free loopback port for as long as it is used.
+starts the same server (`inference.server.LocalServer`) over the deployed, verified model on a
+free loopback port for as long as it is used.
 """
 
 from __future__ import annotations
@@ -31,6 +32,18 @@ SAMPLE_TEXTS = (
 def local_port(cfg, env: str) -> int:
     """Default port of the local endpoint of `env` (EMULATOR_PORT + 100 + 0/1/2 for dev/staging/prod)."""
     return cfg.emulator_port + 100 + ENVIRONMENTS.index(env)
+
+
+def port_free(port: int) -> bool:
+    """Whether 127.0.0.1:`port` can be bound now."""
+    import socket
+
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def request_body(texts: list[str] | None = None, data_file: str | None = None) -> tuple[bytes, str]:
@@ -127,21 +140,24 @@ def open_caller(cfg, env: str, *, local: bool, port: int | None = None) -> Itera
     if http_ping(url):
         yield Caller(f"local endpoint {url}", lambda b, c, a: http_call(url, b, c, a), lambda: http_ping(url))
         return
-    from inference.artifacts import load_deployed
+    from inference.artifacts import fetch_deployed
     from inference.deployer import Target
-    from inference.server import serve_in_thread
+    from inference.integrity import CONTENT_ENV
+    from inference.server import LocalServer
 
-    deployed = load_deployed(session, Target.from_config(cfg, env, local=True))
-    server, url = serve_in_thread(deployed.model)
+    artifact = fetch_deployed(session, Target.from_config(cfg, env, local=True))
+    variables = {CONTENT_ENV: artifact.content_sha256 or "", "MODEL_PACKAGE_VERSION": str(artifact.info["version"])}
     try:
+        server = LocalServer(artifact.model_dir, env=variables)
+    except OSError as error:
+        raise UserError(f"endpoint: {error}") from None
+    with server:
+        url = server.url
         caller = Caller(
             f"temporary local endpoint {url}", lambda b, c, a: http_call(url, b, c, a), lambda: http_ping(url)
         )
-        caller.deployed = deployed  # type: ignore[attr-defined]
+        caller.artifact = artifact  # type: ignore[attr-defined]
         yield caller
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def predictions(status: int, payload: bytes) -> list[dict[str, Any]]:

@@ -3,7 +3,9 @@
     deploy(session, target, version=None)
 
 1. picks the package (the given version, else the newest Approved) and refuses anything not
-   Approved with a one-line error, before changing anything;
+   Approved, or registered without artifact digests, with a one-line error, before changing
+   anything; the container gets the registered content digest (MODEL_CONTENT_SHA256) and checks
+   the files SageMaker extracted against it before loading them (`inference.integrity`);
 2. derives the Model / EndpointConfig name from the package version and a hash of everything
    deployed (image, model data, variant, data capture), so the same deployment always has the
    same name: re-deploying what is already serving does nothing;
@@ -25,9 +27,10 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from awsenv.errors import UserError
+from awsenv.errors import UserError, is_not_found
 from inference import registry
 from inference.guardrails import VARIANT, autoscale, deployment_config, rollback_alarms
+from inference.integrity import CONTENT_ENV, IntegrityError, recorded
 
 ENV_VARS = {  # Lambda environment variable -> Target field (set by terraform on the auto-deploy Lambda)
     "ENV_NAME": "env",
@@ -129,10 +132,15 @@ def deployment_spec(target: Target, package: registry.Package) -> dict[str, Any]
             "CaptureOptions": [{"CaptureMode": "Input"}, {"CaptureMode": "Output"}],
             "CaptureContentTypeHeader": {"JsonContentTypes": ["application/json"], "CsvContentTypes": ["text/csv"]},
         }
+    _, content_digest = recorded(package.metadata)
     container = {
         "Image": package.image,
         "ModelDataUrl": package.model_data_url,
-        "Environment": {"MODEL_PACKAGE_ARN": package.arn, "MODEL_PACKAGE_VERSION": str(package.version)},
+        "Environment": {
+            "MODEL_PACKAGE_ARN": package.arn,
+            "MODEL_PACKAGE_VERSION": str(package.version),
+            CONTENT_ENV: content_digest or "",
+        },
     }
     return {"container": container, "variant": variant, "capture": capture, "role": target.role_arn}
 
@@ -142,17 +150,12 @@ def deployment_name(target: Target, package: registry.Package) -> str:
     return f"{target.endpoint_name}-v{package.version}-{digest[:8]}"
 
 
-def _missing(error) -> bool:
-    message = error.response.get("Error", {}).get("Message", "").lower()
-    return "could not find" in message or "not found" in message or "does not exist" in message
-
-
 def describe_endpoint(sm, name: str) -> dict[str, Any] | None:
     """The endpoint's description, or None if it does not exist (any other error propagates)."""
     try:
         return sm.describe_endpoint(EndpointName=name)
     except sm.exceptions.ClientError as error:
-        if _missing(error):
+        if is_not_found(error):
             return None
         raise
 
@@ -182,16 +185,52 @@ def _wait_in_service(sm, target: Target) -> None:
         ) from None
 
 
-def deploy(session, target: Target, version: int | None = None) -> DeployResult:
-    """Deploy package `version` (default: newest Approved) to `target`'s endpoint; see module docstring."""
-    started = time.monotonic()
-    sm = session.client("sagemaker")
-    package = resolve_package(sm, target, version)
+def _ensure_model_and_config(sm, target: Target, package: registry.Package, name: str) -> list[dict[str, str]]:
+    """The Model and EndpointConfig `name` of `package` (created when missing); their tags."""
+    spec = deployment_spec(target, package)
+    tags = [{"Key": "model-package-arn", "Value": package.arn}, {"Key": "env", "Value": target.env}]
+    try:
+        sm.describe_model(ModelName=name)
+    except sm.exceptions.ClientError as error:
+        if not is_not_found(error):
+            raise
+        sm.create_model(ModelName=name, ExecutionRoleArn=target.role_arn, PrimaryContainer=spec["container"], Tags=tags)
+    try:
+        sm.describe_endpoint_config(EndpointConfigName=name)
+    except sm.exceptions.ClientError as error:
+        if not is_not_found(error):
+            raise
+        config: dict[str, Any] = {
+            "EndpointConfigName": name,
+            "ProductionVariants": [{"VariantName": VARIANT, "ModelName": name, **spec["variant"]}],
+            "Tags": tags,
+        }
+        if spec["capture"]:
+            config["DataCaptureConfig"] = spec["capture"]
+        sm.create_endpoint_config(**config)
+    return tags
+
+
+def check_deployable(package: registry.Package, target: Target) -> None:
+    """Refuse, before changing anything, a package that is not Approved or has no artifact digests."""
     if package.status != "Approved":
         raise NotApproved(
             f"model.deploy: model package version {package.version} of '{package.group}' is {package.status}, "
             f"not Approved; nothing deployed. Approve it with `invoke model.approve --env={target.env} --version {package.version}`"
         )
+    if not all(recorded(package.metadata)):
+        raise IntegrityError(
+            f"model.deploy: model package version {package.version} of '{package.group}' has no registered artifact "
+            "checksums (model-archive-sha256, model-content-sha256); nothing deployed. Register it with the pipeline"
+        )
+
+
+def deploy(session, target: Target, version: int | None = None) -> DeployResult:
+    """Deploy package `version` (default: newest Approved) to `target`'s endpoint; see module docstring."""
+    started = time.monotonic()
+    sm = session.client("sagemaker")
+    package = resolve_package(sm, target, version)
+    check_deployable(package, target)
     name = deployment_name(target, package)
     endpoint = describe_endpoint(sm, target.endpoint_name)
     if endpoint and endpoint["EndpointStatus"] in ("Creating", "Updating", "SystemUpdating"):
@@ -205,28 +244,7 @@ def deploy(session, target: Target, version: int | None = None) -> DeployResult:
             "delete it (aws sagemaker delete-endpoint) and deploy again"
         )
 
-    spec = deployment_spec(target, package)
-    tags = [{"Key": "model-package-arn", "Value": package.arn}, {"Key": "env", "Value": target.env}]
-    try:
-        sm.describe_model(ModelName=name)
-    except sm.exceptions.ClientError as error:
-        if not _missing(error):
-            raise
-        sm.create_model(ModelName=name, ExecutionRoleArn=target.role_arn, PrimaryContainer=spec["container"], Tags=tags)
-    try:
-        sm.describe_endpoint_config(EndpointConfigName=name)
-    except sm.exceptions.ClientError as error:
-        if not _missing(error):
-            raise
-        config: dict[str, Any] = {
-            "EndpointConfigName": name,
-            "ProductionVariants": [{"VariantName": VARIANT, "ModelName": name, **spec["variant"]}],
-            "Tags": tags,
-        }
-        if spec["capture"]:
-            config["DataCaptureConfig"] = spec["capture"]
-        sm.create_endpoint_config(**config)
-
+    tags = _ensure_model_and_config(sm, target, package, name)
     if endpoint is None:
         sm.create_endpoint(EndpointName=target.endpoint_name, EndpointConfigName=name, Tags=tags)
         action = "created"

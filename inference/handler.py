@@ -13,8 +13,15 @@ ignored; a header-less one-column CSV is one text per row). Responses: `applicat
 `{"predictions": [{"label": ..., "probabilities": {label: p, ...}}, ...]}`, `application/jsonlines`
 (one prediction per line, used by batch transform) or `text/csv`.
 
+`Accept` is negotiated per RFC 9110 (lists, q-values, wildcards: `inference.media`).
+
 A bad request raises `RequestError` carrying its HTTP status: 415 unsupported content type,
-406 unsupported accept, 400 malformed, empty or oversized body. Never a 500 for a client error.
+406 unacceptable Accept, 413 oversized body, 400 malformed, empty or too deeply nested body.
+Never a 500 for a client error.
+
+`model_fn` checks the extracted files against $MODEL_CONTENT_SHA256 (set by the deployer from
+the model package's registered digest) before either model family loads them; with $INFERENCE_REQUIRE_DIGEST=1
+(the inference image) a missing digest is refused too.
 """
 
 from __future__ import annotations
@@ -26,6 +33,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from inference.media import negotiate
 
 TEXT_COLUMN = "transcription"
 MAX_BYTES = int(os.environ.get("INFERENCE_MAX_BYTES", 1_000_000))
@@ -54,8 +63,19 @@ def model_fn(model_dir: str | Path) -> LoadedModel:
     """Load an extracted model.tar.gz; metadata.json's `family` says how (default tfidf).
 
     tfidf: `model.joblib`; transformer: a saved Hugging Face model (inference.transformer_model).
+    The files are verified against the registered digest before either family loads them.
     """
+    from inference.integrity import CONTENT_ENV, IntegrityError, verify_model_dir
+
     model_dir = Path(model_dir)
+    expected = os.environ.get(CONTENT_ENV, "")
+    version = os.environ.get("MODEL_PACKAGE_VERSION")
+    if not expected and os.environ.get("INFERENCE_REQUIRE_DIGEST") == "1":
+        raise IntegrityError(
+            f"model package version {version}: ${CONTENT_ENV} is not set; refusing to load an unverified model "
+            "(deploy it with `invoke model.deploy`, which passes the registered digest)"
+        )
+    verify_model_dir(model_dir, expected, version)
     metadata_path = model_dir / "metadata.json"
     metadata = json.loads(metadata_path.read_text()) if metadata_path.exists() else {}
     family = metadata.get("family", "tfidf")
@@ -86,7 +106,7 @@ def _check_size(body: bytes | str) -> bytes:
         )
     if len(data) > MAX_BYTES:
         raise RequestError(
-            400, f"request body is {len(data)} bytes; the limit is {MAX_BYTES}: split it into smaller requests"
+            413, f"request body is {len(data)} bytes; the limit is {MAX_BYTES}: split it into smaller requests"
         )
     return data
 
@@ -111,6 +131,8 @@ def _json_texts(data: bytes, limit: int | None) -> list[str]:
         raise RequestError(
             400, f'body is not valid UTF-8 JSON ({error}); send {{"instances": ["text", ...]}}'
         ) from None
+    except RecursionError:
+        raise RequestError(400, 'JSON body is nested too deeply; send {"instances": ["text", ...]}') from None
     if not isinstance(document, dict) or not isinstance(document.get("instances"), list):
         raise RequestError(400, 'JSON body needs an \'instances\' list; send {"instances": ["text", ...]}')
     texts = [
@@ -174,9 +196,19 @@ def predict_fn(data: list[str], model: LoadedModel) -> list[dict[str, Any]]:
     return predictions
 
 
+def response_type(accept: str | None) -> str:
+    """The response media type an Accept header negotiates to (RequestError 406 when none)."""
+    media_type = negotiate(accept, RESPONSE_TYPES)
+    if media_type is None:
+        raise RequestError(
+            406, f"accept '{(accept or '')[:200]}' allows none of the response types: {', '.join(RESPONSE_TYPES)}"
+        )
+    return media_type
+
+
 def output_fn(prediction: list[dict[str, Any]], accept: str | None) -> tuple[bytes, str]:
-    """Serialize predictions; returns (body, content type)."""
-    media_type = _media_type(accept, "application/json")
+    """Serialize predictions; returns (body, content type). `accept` is an Accept header."""
+    media_type = response_type(accept)
     if media_type == "application/json":
         return json.dumps({"predictions": prediction}).encode("utf-8"), media_type
     if media_type == "application/jsonlines":
@@ -189,14 +221,10 @@ def output_fn(prediction: list[dict[str, Any]], accept: str | None) -> tuple[byt
         for p in prediction:
             writer.writerow([p["label"], *(p["probabilities"][label] for label in labels)])
         return out.getvalue().encode("utf-8"), media_type
-    raise RequestError(406, f"accept type '{media_type}' is not supported; use one of: {', '.join(RESPONSE_TYPES)}")
+    raise AssertionError(f"negotiated an unserializable type {media_type}")  # pragma: no cover
 
 
 def transform(model: LoadedModel, body: bytes | str, content_type: str | None, accept: str | None) -> tuple[bytes, str]:
-    """One request end to end: input_fn -> predict_fn -> output_fn."""
-    accept_type = _media_type(accept, "application/json")
-    if accept_type not in RESPONSE_TYPES:
-        raise RequestError(
-            406, f"accept type '{accept_type}' is not supported; use one of: {', '.join(RESPONSE_TYPES)}"
-        )
-    return output_fn(predict_fn(input_fn(body, content_type), model), accept)
+    """One request end to end: input_fn -> predict_fn -> output_fn (Accept checked first)."""
+    media_type = response_type(accept)
+    return output_fn(predict_fn(input_fn(body, content_type), model), media_type)

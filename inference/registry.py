@@ -11,7 +11,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from awsenv.errors import UserError
+from awsenv.errors import UserError, is_not_found
+from awsenv.s3uri import S3UriError, split_s3_uri
 
 APPROVAL_STATUSES = ("Approved", "Rejected", "PendingManualApproval")
 
@@ -30,6 +31,7 @@ class Package:
     model_data_url: str
     metrics_uri: str | None
     created: Any = None
+    metadata: dict | None = None  # CustomerMetadataProperties (the artifact digests: inference.integrity)
 
     @classmethod
     def from_description(cls, description: dict[str, Any]) -> Package:
@@ -44,6 +46,7 @@ class Package:
             model_data_url=container["ModelDataUrl"],
             metrics_uri=statistics.get("S3Uri"),
             created=description.get("CreationTime"),
+            metadata=dict(description.get("CustomerMetadataProperties") or {}),
         )
 
 
@@ -57,7 +60,7 @@ def summaries(sm, group: str, status: str | None = None) -> list[dict[str, Any]]
         for page in sm.get_paginator("list_model_packages").paginate(**kwargs):
             found.extend(page["ModelPackageSummaryList"])
     except sm.exceptions.ClientError as error:
-        if _not_found(error):
+        if is_not_found(error):
             return []
         raise
     return sorted(found, key=lambda s: -int(s.get("ModelPackageVersion", 0)))
@@ -108,19 +111,12 @@ def set_approval(sm, group: str, version: int, status: str, note: str = "") -> P
 
 def accuracy(s3, package: Package) -> float | None:
     """`accuracy` from the package's evaluation.json (model quality statistics), if readable."""
-    if not package.metrics_uri or not package.metrics_uri.startswith("s3://"):
+    try:
+        bucket, key = split_s3_uri(package.metrics_uri or "", need_key=True)
+    except S3UriError:
         return None
-    bucket, _, key = package.metrics_uri[len("s3://") :].partition("/")
     try:
         report = json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
         return float(report["multiclass_classification_metrics"]["accuracy"]["value"])
     except (s3.exceptions.ClientError, KeyError, ValueError, TypeError):
         return None
-
-
-def _not_found(error) -> bool:
-    code = error.response.get("Error", {}).get("Code", "")
-    message = error.response.get("Error", {}).get("Message", "")
-    return code in ("ResourceNotFound", "ValidationException") and (
-        "not found" in message.lower() or "could not find" in message.lower() or "does not exist" in message.lower()
-    )

@@ -1,119 +1,175 @@
-"""A small HTTP server for the hosting handler: what the inference container runs.
+"""Serve the hosting app with gunicorn: what the inference container runs, and the local endpoint.
 
 SageMaker starts the container as `docker run <image> serve` and talks to port 8080:
-`GET /ping` (200 once the model is loaded) and `POST /invocations` (the handler). The image's
-entry point is `python -m inference.server`, so `serve` arrives as the first argument:
+`GET /ping` and `POST /invocations` (`inference.app`). The image's entry point is
+`python -m inference.server`, so `serve` arrives as the first argument:
 
     python -m inference.server serve [--model-dir /opt/ml/model] [--port 8080] [--host HOST]
 
-HOST defaults to $INFERENCE_HOST or 127.0.0.1 (the container image sets INFERENCE_HOST to
-listen on all of its interfaces); the port defaults to $SAGEMAKER_BIND_TO_PORT or 8080.
-`invoke endpoint.serve --env=X --local` runs the same server, on 127.0.0.1, over the model
-currently deployed to env X's endpoint in the emulator.
+HOST defaults to $INFERENCE_HOST or 127.0.0.1 (the image sets INFERENCE_HOST to listen on all
+of its interfaces); the port defaults to $SAGEMAKER_BIND_TO_PORT or 8080. The server settings
+(workers, threads, timeouts, backlog) are `inference.serving.ServerSettings`, the same for the
+image and `invoke endpoint.serve --local`. Each worker loads the model (checking its digest,
+see `inference.integrity`) before it accepts a request; SIGTERM stops gracefully. A model
+that fails to load stops the server with exit code 4 and one log line saying why.
 
-Client errors come back as JSON `{"error": "..."}` with the RequestError's 4xx status; an
-exception in the model is a 500 with a one-line message, and the worker keeps serving.
+Tests and the demo use `LocalServer`: the same entry point in a subprocess on a free loopback
+port, ready when /ping answers, stopped (SIGTERM) on `shutdown()` or leaving its `with` block.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
+import subprocess
 import sys
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+import tempfile
+import time
+from collections.abc import Iterable
+from pathlib import Path
 
-from inference.handler import MAX_BYTES, LoadedModel, RequestError, model_fn, transform
+from awsenv.errors import UserError
+from inference.serving import ServerSettings
 
 log = logging.getLogger("inference.server")
-DRAIN_LIMIT = 16 * MAX_BYTES
+APP_LOAD_ERROR = 4  # gunicorn's exit status when the app (here: the model) cannot be loaded
+ROOT = Path(__file__).resolve().parent.parent
+BLAS_THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
-def _handler_class(model: LoadedModel) -> type[BaseHTTPRequestHandler]:
-    class InvocationHandler(BaseHTTPRequestHandler):
-        server_version = "aws-promote-code-inference"
-        protocol_version = "HTTP/1.1"  # keep-alive, as SageMaker's front end uses
-        disable_nagle_algorithm = True  # no 40 ms Nagle/delayed-ACK stall on keep-alive connections
-        wbufsize = 64 * 1024  # headers and body leave in one write (flushed after each request)
+def run(model_dir: str | Path, host: str, port: int, settings: ServerSettings | None = None,
+        observers: Iterable = ()) -> None:  # fmt: skip
+    """Serve `model_dir` with gunicorn in this process until SIGTERM/SIGINT (exits via SystemExit)."""
+    from gunicorn.app.base import BaseApplication
 
-        def log_message(self, format: str, *args) -> None:
-            log.debug("%s " + format, self.address_string(), *args)
+    from inference.app import InferenceApp
+    from inference.handler import model_fn
 
-        def _send(self, status: int, body: bytes, content_type: str = "application/json", close: bool = False) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            if close:
-                self.send_header("Connection", "close")
-                self.close_connection = True
-            self.end_headers()
-            self.wfile.write(body)
+    settings = settings or ServerSettings.from_environ()
+    options = settings.gunicorn_options(f"{host}:{port}")
 
-        def _error(self, status: int, message: str, close: bool = False) -> None:
-            self._send(status, json.dumps({"error": message}).encode("utf-8"), close=close)
+    class HostingApplication(BaseApplication):
+        def load_config(self):
+            for key, value in options.items():
+                self.cfg.set(key, value)
 
-        def do_GET(self) -> None:
-            if self.path == "/ping":
-                self._send(200, b'{"status": "ok"}')
-            elif self.path == "/execution-parameters":  # asked by SageMaker batch transform
-                body = {"MaxConcurrentTransforms": 1, "BatchStrategy": "MULTI_RECORD", "MaxPayloadInMB": 1}
-                self._send(200, json.dumps(body).encode("utf-8"))
-            else:
-                self._error(404, f"no such path '{self.path}'; use GET /ping or POST /invocations")
-
-        def do_POST(self) -> None:
-            if self.path != "/invocations":
-                self._error(404, f"no such path '{self.path}'; use POST /invocations")
-                return
-            length_text = self.headers.get("Content-Length")
-            if length_text is None or not length_text.isdigit():
-                self._error(411, "Content-Length header required", close=True)
-                return
-            length = int(length_text)
-            if length > MAX_BYTES:
-                # never buffer an oversized body: drain a moderately large one so the client reads
-                # our answer (not a connection reset), then close the connection
-                remaining = length if length <= DRAIN_LIMIT else 0
-                while remaining > 0:
-                    remaining -= len(self.rfile.read(min(remaining, 65536)) or b"x" * remaining)
-                self._error(400, f"request body is {length} bytes; the limit is {MAX_BYTES}: split it", close=True)
-                return
-            body = self.rfile.read(length)
+        def load(self):
+            logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+            for variable in BLAS_THREADS:  # one process per CPU already: no thread pool inside each
+                os.environ.setdefault(variable, "1")
             try:
-                payload, content_type = transform(
-                    model, body, self.headers.get("Content-Type"), self.headers.get("Accept")
-                )
-            except RequestError as error:
-                self._error(error.status, str(error))
-                return
-            except Exception as error:  # the model failed: a server error, but the worker lives on
-                log.exception("invocation failed")
-                self._error(500, f"model error: {type(error).__name__}: {error}")
-                return
-            self._send(200, payload, content_type)
+                model = model_fn(model_dir)
+            except (UserError, OSError) as error:
+                log.error("model %s: %s", model_dir, error)
+                sys.exit(APP_LOAD_ERROR)
+            log.info("worker %d: %d labels loaded from %s", os.getpid(), len(model.labels), model_dir)
+            return InferenceApp(model, observers)
 
-        def do_PUT(self) -> None:
-            self._error(405, "method not allowed; use GET /ping or POST /invocations")
-
-        do_DELETE = do_PATCH = do_PUT
-
-    return InvocationHandler
+    log.info("serving %s on %s:%d (%s)", model_dir, host, port, settings.describe())
+    HostingApplication().run()
 
 
-def make_server(model: LoadedModel, host: str = "127.0.0.1", port: int = 0) -> ThreadingHTTPServer:
-    """A ready (bound, not yet serving) server; port 0 picks a free port."""
-    server = ThreadingHTTPServer((host, port), _handler_class(model))
-    server.daemon_threads = True
-    return server
+def serve_model(model_dir: str | Path, port: int, *, content_sha256: str | None, version, host: str = "127.0.0.1",
+                settings: ServerSettings | None = None) -> int:  # fmt: skip
+    """`run` over verified files (`invoke endpoint.serve`): the workers check `content_sha256` again
+    before loading, as the image's do. Returns the server's exit status (0 after SIGTERM/SIGINT)."""
+    from inference.integrity import CONTENT_ENV
+
+    os.environ[CONTENT_ENV] = content_sha256 or ""
+    os.environ["MODEL_PACKAGE_VERSION"] = str(version)
+    try:
+        run(model_dir, host, port, settings)
+    except SystemExit as stop:
+        return stop.code if isinstance(stop.code, int) else 1
+    return 0
 
 
-def serve_in_thread(model: LoadedModel, host: str = "127.0.0.1", port: int = 0) -> tuple[ThreadingHTTPServer, str]:
-    """Start serving in a daemon thread; returns (server, base URL). Stop with `server.shutdown()`."""
-    server = make_server(model, host, port)
-    threading.Thread(target=server.serve_forever, name="inference-server", daemon=True).start()
-    return server, f"http://{host}:{server.server_address[1]}"
+def _ping(url: str) -> bool:
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url + "/ping", timeout=2) as response:  # noqa: S310 - loopback URL
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def _bindable(port: int) -> bool:
+    import socket
+
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class LocalServer:
+    """The real server in a subprocess on 127.0.0.1 (see module docstring)."""
+
+    def __init__(self, model_dir: str | Path, port: int | None = None, env: dict[str, str] | None = None,
+                 startup_seconds: float = 60.0):  # fmt: skip
+        if port and not _bindable(port):
+            raise OSError(f"port {port} on 127.0.0.1 is in use")
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        command = [sys.executable, "-m", "inference.server", "serve", "--model-dir", str(model_dir),
+                   "--host", "127.0.0.1", "--port", str(self.port)]  # fmt: skip
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the server; a pipe could fill up
+        self.process = subprocess.Popen(  # noqa: S603 - our own entry point
+            command, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL, stderr=self.log
+        )
+        deadline = time.monotonic() + startup_seconds
+        while not _ping(self.url):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.shutdown()
+                raise OSError(f"local endpoint on port {self.port} did not start: {self._last_error()}")
+            time.sleep(0.05)
+
+    def log_text(self) -> str:
+        self.log.seek(0)
+        return self.log.read().decode("utf-8", "replace")
+
+    def _last_error(self) -> str:
+        if self.process.poll() is None:
+            return "no answer to /ping"
+        lines = [line for line in self.log_text().splitlines() if line.strip()]
+        errors = [line for line in lines if " ERROR " in line or "Error" in line]
+        return (errors or lines or ["exited"])[-1]
+
+    def shutdown(self) -> None:
+        """SIGTERM (graceful), then SIGKILL if it has not stopped within 30 s."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    server_close = shutdown  # the demo stops servers with shutdown() then server_close()
+
+    def __enter__(self) -> LocalServer:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.shutdown()
+
+
+def start_server(model_dir: str | Path, port: int | None = None) -> tuple[LocalServer, str]:
+    """`LocalServer(model_dir, port)` as (server, base URL); stop it with `server.shutdown()`."""
+    server = LocalServer(model_dir, port)
+    return server, server.url
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -124,15 +180,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=int(os.environ.get("SAGEMAKER_BIND_TO_PORT", "8080")))
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    model = model_fn(args.model_dir)
-    server = make_server(model, args.host, args.port)
-    log.info("serving %d labels from %s on %s:%d", len(model.labels), args.model_dir, args.host, args.port)
     try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+        settings = ServerSettings.from_environ()
+    except UserError as error:
+        parser.exit(2, f"error: {error}\n")
+    run(args.model_dir, args.host, args.port, settings)
 
 
 if __name__ == "__main__":

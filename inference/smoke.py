@@ -2,7 +2,8 @@
 staging deploy): ping, known inputs in JSON and CSV, the label set, a client error, latency.
 
 The expected label set is the one the deployed model was trained with (`labels` of its
-metadata.json, read from the model artifact the endpoint serves).
+metadata.json, read from the verified model artifact the endpoint serves). The smoke test reads
+metadata only: it never unpickles a model (it runs on CI runners that hold credentials).
 """
 
 from __future__ import annotations
@@ -101,15 +102,21 @@ def run(caller: Caller, labels: list[str], max_p50_ms: float, texts: tuple[str, 
 
 def smoke_test(cfg, env: str, *, local: bool, port: int | None = None) -> SmokeReport:
     """Smoke-test env's endpoint (AWS or local); see module docstring."""
+    from awsenv.errors import UserError
     from awsenv.sessions import aws_session
-    from inference.artifacts import load_deployed
+    from inference.artifacts import deployed_metadata
     from inference.client import open_caller
     from inference.deployer import Target
 
     with open_caller(cfg, env, local=local, port=port) as caller:
-        deployed = getattr(caller, "deployed", None)
-        if deployed is None:
-            deployed = load_deployed(aws_session(cfg, env, local=local), Target.from_config(cfg, env, local=local))
-        metadata = deployed.model.metadata or {}
-        labels = [str(label) for label in metadata.get("labels") or deployed.model.labels]
+        artifact = getattr(caller, "artifact", None)
+        if artifact is not None:
+            metadata = artifact.metadata
+        else:
+            _, metadata = deployed_metadata(
+                aws_session(cfg, env, local=local), Target.from_config(cfg, env, local=local)
+            )
+        labels = [str(label) for label in metadata.get("labels") or []]
+        if not labels:
+            raise UserError("smoke test: the model artifact's metadata.json lists no labels; retrain with the pipeline")
         return run(caller, labels, max_p50_ms=250.0 if local else 1000.0)

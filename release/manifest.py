@@ -205,7 +205,9 @@ def write_manifest(cfg: Config, manifest: Manifest, *, local: bool = False, sess
     bucket, key = cfg.release_bucket(), manifest_key(manifest.commit)
     body = manifest.to_json()
     if local:
-        _ensure_bucket(s3, cfg)
+        from awsenv.emulator import ensure_bucket
+
+        ensure_bucket(s3, bucket, cfg.region)
     try:
         current = s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode()
     except ClientError as error:
@@ -255,15 +257,3 @@ def require_manifest(cfg: Config, commit: str, *, local: bool = False, session=N
             f"release: commit {commit[:12]} has no release manifest ({manifest_url(cfg, commit)}): its images were not built; {how}"
         )
     return manifest
-
-
-def _ensure_bucket(s3, cfg: Config) -> None:
-    from botocore.exceptions import ClientError
-
-    try:
-        s3.head_bucket(Bucket=cfg.release_bucket())
-    except ClientError:
-        location = (
-            {} if cfg.region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": cfg.region}}
-        )
-        s3.create_bucket(Bucket=cfg.release_bucket(), **location)

@@ -1,33 +1,46 @@
-"""Benchmark: the local endpoint (HTTP, 1-record JSON) versus in-process predict, same model.
+"""Benchmark: the local endpoint under load, the current server against a reference, same run.
 
-    .venv/bin/python scripts/benchmark_endpoint.py [--model-dir DIR | --env dev] [--requests 1000]
+    .venv/bin/python scripts/benchmark_endpoint.py [--model-dir DIR | --env dev] [--reference-ref main]
+                                                  [--no-reference] [--scale 1.0]
 
-The model is an extracted model.tar.gz (`--model-dir`), or the one deployed to an env's
-endpoint in the running emulator (`--env`), or, with neither, a stand-in trained here on
-generated texts (TF-IDF + logistic regression, like the pipeline's). The endpoint is the
-inference container's own entry point, `python -m inference.server serve`, in a subprocess
-on 127.0.0.1 (loopback only), called over one keep-alive connection and with a new
-connection per request. Loops are bounded; not a test.
+Both servers serve the same model on 127.0.0.1 (loopback only), each in its own subprocess:
+"new" is the inference image's entry point (`python -m inference.server serve`, gunicorn with
+`inference.serving.ServerSettings`); "old" is `inference/server.py` as of `--reference-ref`
+(default `ebc91c0`, the standard-library ThreadingHTTPServer it replaced), run over today's
+handler. The model is an extracted model.tar.gz (`--model-dir`), the one deployed to an env's
+endpoint in the running emulator (`--env`), or a stand-in trained here (TF-IDF + logistic
+regression). Each scenario runs against old, then new:
+
+    c=1 keep-alive / new connection     sequential 1-record JSON requests
+    c=8, c=50 keep-alive                 each client sends its requests over one connection
+    c=50 new connection                  a new TCP connection per request
+    200 idle + 1                         200 connections open and silent, then requests on a new one
+    short body                           Content-Length 100, 1 byte sent: seconds until closed
+
+Reports req/s, p50/p99 latency (ms) and errors (resets, timeouts, non-200). The client is one
+asyncio loop in this process (on the same cores as the servers). Loops are bounded; not a test.
 """
 
 from __future__ import annotations
 
 import argparse
-import http.client
+import asyncio
 import json
-import socket
-import statistics
+import os
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from scripts.benchmark_load import Stats, idle_then_requests, run_clients, short_body  # noqa: E402
 
 TEXT = "Patient presents with chest pain radiating to the left arm; ECG shows ST elevation."
 BODY = json.dumps({"instances": [TEXT]}).encode()
-HEADERS = {"Content-Type": "application/json", "Accept": "application/json"}
+REFERENCE_REF = "ebc91c0"  # the last commit with the ThreadingHTTPServer
 
 
 def stand_in_model(directory: Path) -> Path:
@@ -56,108 +69,113 @@ def stand_in_model(directory: Path) -> Path:
     return directory
 
 
-def percentiles(seconds: list[float]) -> tuple[float, float, float]:
-    ms = sorted(s * 1000 for s in seconds)
-    total = sum(seconds)
-    return len(seconds) / total, statistics.median(ms), ms[min(len(ms) - 1, int(len(ms) * 0.99))]
+def reference_server(ref: str, directory: Path) -> Path | None:
+    """`inference/server.py` as of `ref`, written to `directory` (None when git cannot show it)."""
+    shown = subprocess.run(["git", "show", f"{ref}:inference/server.py"], cwd=ROOT, capture_output=True, text=True)
+    if shown.returncode != 0:
+        return None
+    path = directory / "reference_server.py"
+    path.write_text(shown.stdout)
+    return path
 
 
-def bench_in_process(model, n: int) -> dict[str, tuple[float, float, float]]:
-    from inference.handler import transform
+def start(label: str, command: list[str]):
+    from inference.server import _ping, free_port
 
-    results = {}
-    for name, call in (
-        ("in-process predict_proba", lambda: model.pipeline.predict_proba([TEXT])),
-        ("in-process handler (JSON in/out)", lambda: transform(model, BODY, "application/json", "application/json")),
-    ):
-        call()
-        timings = []
-        for _ in range(n):
-            started = time.perf_counter()
-            call()
-            timings.append(time.perf_counter() - started)
-        results[name] = percentiles(timings)
-    return results
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def bench_http(model_dir: Path, n: int) -> dict[str, tuple[float, float, float]]:
     port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "inference.server", "serve", "--model-dir", str(model_dir), "--port", str(port)],
-        cwd=Path(__file__).resolve().parent.parent,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-                connection.request("GET", "/ping")
-                if connection.getresponse().status == 200:
-                    break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise SystemExit("benchmark: the local endpoint did not start") from None
-                time.sleep(0.1)
-        results = {}
-        keep_alive = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        for name, fresh in (("local endpoint, keep-alive", False), ("local endpoint, new connection", True)):
-            timings = []
-            for _ in range(n):
-                started = time.perf_counter()
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10) if fresh else keep_alive
-                connection.request("POST", "/invocations", body=BODY, headers=HEADERS)
-                response = connection.getresponse()
-                response.read()
-                if fresh:
-                    connection.close()
-                timings.append(time.perf_counter() - started)
-                assert response.status == 200, response.status
-            results[name] = percentiles(timings)
-        return results
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    environ = {**os.environ, "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen([*command, "--port", str(port)], cwd=ROOT, env=environ,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    deadline = time.monotonic() + 120
+    while not _ping(f"http://127.0.0.1:{port}"):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise SystemExit(f"benchmark: the {label} server did not start")
+        time.sleep(0.2)
+    return process, port
+
+
+def scenarios(scale: float) -> list[tuple[str, dict]]:
+    def n(count: int) -> int:
+        return max(5, int(count * scale))
+
+    return [
+        ("c=1 keep-alive", {"clients": 1, "requests": n(1000), "keep_alive": True}),
+        ("c=1 new connection", {"clients": 1, "requests": n(500), "keep_alive": False}),
+        ("c=8 keep-alive", {"clients": 8, "requests": n(200), "keep_alive": True}),
+        ("c=50 keep-alive", {"clients": 50, "requests": n(100), "keep_alive": True}),
+        ("c=50 new connection", {"clients": 50, "requests": n(40), "keep_alive": False}),
+    ]
+
+
+async def measure(ports: dict[str, int], scale: float, short_body_wait: float) -> list[tuple[str, str, Stats]]:
+    rows = []
+    for name, spec in scenarios(scale):
+        for label, port in ports.items():
+            rows.append((name, label, await run_clients(port, BODY, **spec)))
+    for label, port in ports.items():
+        rows.append(("200 idle + 1 (20 req)", label, await idle_then_requests(port, BODY, idle=200, requests=20)))
+    for label, port in ports.items():
+        rows.append(("short body: closed after", label, await short_body(port, short_body_wait)))
+    return rows
+
+
+def table(rows: list[tuple[str, str, Stats]]) -> list[str]:
+    lines = ["| scenario | server | requests | req/s | p50 ms | p99 ms | errors |", "| --- | --- | ---: | ---: | ---: | ---: | ---: |"]  # fmt: skip
+    for name, label, stats in rows:
+        lines.append(f"| {name} | {label} | {stats.cells()} |")
+    return lines
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model-dir", help="an extracted model.tar.gz (model.joblib + metadata.json)")
     parser.add_argument("--env", help="use the model deployed to this env's endpoint in the running emulator")
-    parser.add_argument("--requests", type=int, default=1000, help="requests per measurement (max 10000)")
+    parser.add_argument("--reference-ref", default=REFERENCE_REF, help="git ref of the reference server.py")
+    parser.add_argument("--no-reference", action="store_true", help="measure the current server only")
+    parser.add_argument("--scale", type=float, default=1.0, help="multiply request counts (0.05 to 5)")
     args = parser.parse_args()
-    n = max(10, min(args.requests, 10_000))
-    from inference.handler import model_fn
-
+    scale = min(max(args.scale, 0.05), 5.0)
     with tempfile.TemporaryDirectory() as tmp:
-        if args.model_dir:
-            model_dir, source = Path(args.model_dir), args.model_dir
-        elif args.env:
-            from awsenv.config import load_config
-            from awsenv.sessions import aws_session
-            from inference.artifacts import load_deployed
-            from inference.deployer import Target
+        model_dir, source = model_directory(args, Path(tmp))
+        commands = {"new": [sys.executable, "-m", "inference.server", "serve", "--model-dir", str(model_dir)]}
+        reference = None if args.no_reference else reference_server(args.reference_ref, Path(tmp))
+        if reference is not None:
+            commands = {"old": [sys.executable, str(reference), "serve", "--model-dir", str(model_dir)], **commands}
+        processes, ports = {}, {}
+        try:
+            for label, command in commands.items():
+                processes[label], ports[label] = start(label, command)
+            rows = asyncio.run(measure(ports, scale, short_body_wait=30.0))
+        finally:
+            for process in processes.values():
+                process.terminate()
+                process.wait(timeout=30)
+    from inference.serving import ServerSettings
 
-            cfg = load_config()
-            deployed = load_deployed(
-                aws_session(cfg, args.env, local=True), Target.from_config(cfg, args.env, local=True), Path(tmp)
-            )
-            model_dir, source = deployed.model_dir, f"{args.env} endpoint, model package v{deployed.info['version']}"
-        else:
-            model_dir, source = stand_in_model(Path(tmp)), "stand-in TF-IDF + logistic regression (5 labels)"
-        model = model_fn(model_dir)
-        results = {**bench_in_process(model, n), **bench_http(model_dir, n)}
-    print(f"model: {source}; {n} sequential 1-record requests each")
-    print(f"  {'path':<34} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}")
-    for name, (rate, p50, p99) in results.items():
-        print(f"  {name:<34} {rate:>8.0f} {p50:>8.2f} {p99:>8.2f}")
+    print(f"model: {source}; 1-record JSON requests; {os.cpu_count()} CPUs")
+    print(f"new: gunicorn, {ServerSettings.from_environ().describe()}")
+    if reference is not None:
+        print(f"old: inference/server.py at {args.reference_ref} (ThreadingHTTPServer)")
+    print("\n".join(table(rows)))
+
+
+def model_directory(args, tmp: Path) -> tuple[Path, str]:
+    if args.model_dir:
+        return Path(args.model_dir), args.model_dir
+    if args.env:
+        from awsenv.config import load_config
+        from awsenv.sessions import aws_session
+        from inference.artifacts import fetch_deployed
+        from inference.deployer import Target
+
+        cfg = load_config()
+        session = aws_session(cfg, args.env, local=True)
+        artifact = fetch_deployed(session, Target.from_config(cfg, args.env, local=True), tmp)
+        return artifact.model_dir, f"{args.env} endpoint, model package v{artifact.info['version']}"
+    directory = tmp / "stand-in"
+    directory.mkdir()
+    return stand_in_model(directory), "stand-in TF-IDF + logistic regression (5 labels)"
 
 
 if __name__ == "__main__":

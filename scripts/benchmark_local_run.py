@@ -1,11 +1,17 @@
-"""Time the local pipeline run end to end on the full synthetic sample (acceptance: <= 15 s).
+"""Time the local loop against a plain in-process fit of the same split, measured in the same run.
 
-    .venv/bin/python scripts/benchmark_local_run.py [--csv PATH] [--env dev]
+    .venv/bin/python scripts/benchmark_local_run.py [--csv PATH] [--env dev] [--skip-demo]
 
-Starts its own in-process emulator on a free loopback port (your `invoke emulator.start`
-server is not touched), uploads the data, runs the pipeline with the local executor and
-prints one JSON line: seconds for upload / run (definition + code upload + steps) / each
-step, accuracy and macro-F1.
+* reference: the training step's own model (training_pipeline/steps/train.py, default
+  hyperparameters) fitted in this process on the train split of `--csv`, then scored on its
+  test split (imports done beforehand: the pure fit);
+* local run: `run_local` (definition, code upload, Preprocess -> Train -> Evaluate -> gate ->
+  Register as subprocesses under the container contract) on this script's own in-process
+  emulator (a free loopback port; your `invoke emulator.start` server is not touched);
+* demo: `invoke demo` as a user runs it (`make demo`), on an emulator it starts on a free port;
+* invoke --list: the median of 5 runs.
+Prints one JSON line: seconds of each, and the ratios run/reference and demo/reference
+(targets: <= 3 and <= 6; `invoke --list` <= 0.3 s).
 """
 
 from __future__ import annotations
@@ -13,7 +19,10 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import socket
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -24,52 +33,104 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from awsenv.config import REPO_ROOT, load_config
 from training_pipeline.dataset import SAMPLE_CSV
 
+INVOKE = REPO_ROOT / ".venv" / "bin" / "invoke"
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--csv", type=Path, default=SAMPLE_CSV, help="dataset in the mtsamples schema")
-    parser.add_argument("--env", default="dev", help="environment to run as")
-    args = parser.parse_args(argv)
 
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def reference_fit(csv: Path) -> tuple[float, float]:
+    """Seconds of a plain fit + test scoring of the step's model on the split; and its accuracy."""
+    import importlib.util
+
+    from sklearn.metrics import accuracy_score
+
+    from training_pipeline.dataset import load_examples, split
+    from training_pipeline.pipeline import DEFAULTS
+
+    spec = importlib.util.spec_from_file_location("train_step", REPO_ROOT / "training_pipeline/steps/train.py")
+    step = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(step)
+    parts = split(load_examples(csv))
+    params = {"max_features": DEFAULTS["TfidfMaxFeatures"], "ngram_max": DEFAULTS["TfidfNgramMax"]}
+    params["C"] = DEFAULTS["RegularizationC"]
+    started = time.perf_counter()
+    model = step.build_model(**params).fit(*zip(*parts["train"], strict=True))
+    texts, labels = zip(*parts["test"], strict=True)
+    accuracy = float(accuracy_score(labels, model.predict(texts)))
+    return time.perf_counter() - started, accuracy
+
+
+def local_run(csv: Path, env: str) -> tuple[float, dict]:
     from moto.server import ThreadedMotoServer
 
     from awsenv.emulator_ext import install
 
     install()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no request log lines
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     try:
-        # the placeholder accounts of .env.example, on this script's own emulator
         cfg = load_config(env_file=REPO_ROOT / ".env.example", environ={"EMULATOR_PORT": str(port)})
         from training_pipeline.local_executor import run_local
         from training_pipeline.upload import upload
 
+        upload(cfg, env, csv, local=True, progress=lambda _: None)
         started = time.perf_counter()
-        upload(cfg, args.env, args.csv, local=True, progress=lambda _: None)
-        uploaded = time.perf_counter()
         with tempfile.TemporaryDirectory() as runs:
-            result = run_local(cfg, args.env, "0" * 40, runs_dir=Path(runs), say=lambda _: None)
-        finished = time.perf_counter()
+            result = run_local(cfg, env, "0" * 40, runs_dir=Path(runs), say=lambda _: None)
+        return time.perf_counter() - started, result
     finally:
         server.stop()
-    metrics = result["evaluation"]["multiclass_classification_metrics"]
-    print(
-        json.dumps(
-            {
-                "csv": str(args.csv),
-                "upload_s": round(uploaded - started, 2),
-                "run_s": round(finished - uploaded, 2),
-                "steps_s": {name: step["seconds"] for name, step in result["steps"].items()},
-                "accuracy": metrics["accuracy"]["value"],
-                "macro_f1": metrics["macro_f1"]["value"],
-                "test_rows": result["evaluation"]["test_rows"],
-            }
-        )
-    )
+
+
+def demo() -> float:
+    with tempfile.TemporaryDirectory() as home:
+        env = {**os.environ, "EMULATOR_PORT": str(free_port()), "PROMOTE_ENV_FILE": str(REPO_ROOT / ".env.example")}
+        env["HOME"] = home  # no ~/.aws of the user
+        started = time.perf_counter()
+        done = subprocess.run([str(INVOKE), "demo"], cwd=REPO_ROOT, env=env, capture_output=True, text=True)
+        seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"benchmark: `invoke demo` failed (exit {done.returncode}):\n{done.stdout}{done.stderr}")
+    return seconds
+
+
+def invoke_list() -> float:
+    timings = []
+    for _ in range(5):
+        started = time.perf_counter()
+        subprocess.run([str(INVOKE), "--list"], cwd=REPO_ROOT, capture_output=True, check=True)
+        timings.append(time.perf_counter() - started)
+    return statistics.median(timings)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--csv", type=Path, default=SAMPLE_CSV, help="dataset in the mtsamples schema")
+    parser.add_argument("--env", default="dev", help="environment to run as")
+    parser.add_argument("--skip-demo", action="store_true", help="do not time `invoke demo`")
+    args = parser.parse_args(argv)
+    reference, reference_accuracy = reference_fit(args.csv)
+    run_s, result = local_run(args.csv, args.env)
+    figures = {
+        "csv": str(args.csv.name),
+        "reference_fit_s": round(reference, 2),
+        "local_run_s": round(run_s, 2),
+        "local_run_ratio": round(run_s / reference, 2),
+        "steps_s": {name: step["seconds"] for name, step in result["steps"].items()},
+        "accuracy": result["evaluation"]["multiclass_classification_metrics"]["accuracy"]["value"],
+        "reference_accuracy": round(reference_accuracy, 6),
+    }
+    if not args.skip_demo:
+        demo_s = demo()
+        figures.update({"demo_s": round(demo_s, 2), "demo_ratio": round(demo_s / reference, 2)})
+    figures["invoke_list_s"] = round(invoke_list(), 3)
+    print(json.dumps(figures))
     return 0
 
 

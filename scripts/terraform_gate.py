@@ -3,6 +3,9 @@
 
     terraform_gate.py syntax    every .tf / .tfvars in the checkout parses with HashiCorp's
                                 HCL parser (npm @cdktf/hcl2json, WASM, in scripts/hcl)
+    terraform_gate.py validate  `terraform validate` per root when terraform is on PATH and the AWS
+                                provider is installable (offline with a mirror or an installed
+                                copy), in a git-ignored copy: no lock file or .terraform/ in the tree
     terraform_gate.py checkov   checkov once per root (backend, operations, main; local modules
                                 followed) with that root's variables, offline; fails on any
                                 failed check or parsing error; prints passed/failed/skipped
@@ -45,16 +48,27 @@ const fs = require('fs');
 """
 
 
-def hcl_files(repo: Path = REPO_ROOT) -> list[str]:
-    """Tracked and new (not ignored) .tf/.tfvars files, relative to the repository root."""
+def _listed(repo: Path, *pathspecs: str) -> list[str]:
+    """Tracked and new (not ignored) files matching `pathspecs`, relative to the repository root."""
     out = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "--", "*.tf", "*.tfvars"],
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "--", *pathspecs],
         cwd=repo,
         capture_output=True,
         text=True,
         check=True,
     ).stdout
     return sorted({line for line in out.splitlines() if line and (repo / line).is_file()})
+
+
+def hcl_files(repo: Path = REPO_ROOT) -> list[str]:
+    """Tracked and new (not ignored) .tf/.tfvars files, relative to the repository root."""
+    return _listed(repo, "*.tf", "*.tfvars")
+
+
+def configuration_files(repo: Path = REPO_ROOT) -> list[str]:
+    """What terraform reads from terraform/: the .tf files and the files they load (templatefile,
+    file), i.e. everything under terraform/ but the docs and generated variable files."""
+    return [name for name in _listed(repo, "terraform/") if not name.endswith((".md", ".tfvars", ".tfvars.json"))]
 
 
 def syntax_errors(files: list[str], repo: Path = REPO_ROOT) -> list[str]:
@@ -106,6 +120,99 @@ def cmd_syntax(_args) -> int:
     fmt_note = "terraform fmt not run (no terraform on PATH)" if unformatted is None else "terraform fmt checked"
     print(f"terraform syntax: {len(files)} files, {len(errors)} errors; {fmt_note} ({time.monotonic() - start:.1f} s)")
     return 1 if errors or unformatted else 0
+
+
+# ---- terraform validate -----------------------------------------------------------------------
+
+VALIDATE_DIR = REPO_ROOT / ".terraform-validate"
+# `init` output meaning "the provider cannot be installed here", not "the configuration is wrong".
+NOT_INSTALLABLE = ("Failed to install provider", "Failed to query available provider packages", "could not connect")
+
+
+def sync_copy(repo: Path, dest: Path) -> Path:
+    """Mirror the Terraform configuration into `dest` (kept between runs, so providers are installed once)."""
+    import shutil
+
+    wanted = set(configuration_files(repo))
+    mirrored = dest / "terraform"
+    for old in mirrored.rglob("*") if mirrored.exists() else []:
+        stale = old.is_file() and str(old.relative_to(dest)) not in wanted
+        if stale and ".terraform" not in old.parts and not old.name.endswith(".terraform.lock.hcl"):
+            old.unlink()
+    for name in wanted:
+        target = dest / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if not target.exists() or target.read_bytes() != (repo / name).read_bytes():
+            shutil.copyfile(repo / name, target)
+    return dest
+
+
+def validate_root(copy: Path, root: str) -> tuple[str, str]:
+    """('ok' | 'unavailable' | 'invalid', detail) for one root."""
+    chdir = f"-chdir={copy / 'terraform' / root}"
+    init = subprocess.run(
+        ["terraform", chdir, "init", "-backend=false", "-input=false", "-no-color"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    output = init.stdout + init.stderr
+    if init.returncode != 0:
+        first = next((line.strip(" │") for line in output.splitlines() if "Error" in line), output.strip()[-200:])
+        return ("unavailable" if any(text in output for text in NOT_INSTALLABLE) else "invalid"), first
+    result = subprocess.run(["terraform", chdir, "validate", "-no-color"], capture_output=True, text=True, check=False)
+    return ("ok", "") if result.returncode == 0 else ("invalid", (result.stdout + result.stderr).strip())
+
+
+def cmd_validate(_args) -> int:
+    import shutil
+
+    if shutil.which("terraform") is None:
+        print("terraform validate: not run (no terraform on PATH)")
+        return 0
+    start = time.monotonic()
+    copy = sync_copy(REPO_ROOT, VALIDATE_DIR)
+    stamp, key = copy / "validated.sha256", validation_key(copy)
+    if stamp.exists() and stamp.read_text() == key:
+        print(f"terraform validate: {len(ROOTS)}/{len(ROOTS)} roots valid (unchanged since the last validation)")
+        return 0
+    stamp.unlink(missing_ok=True)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = dict(zip(ROOTS, pool.map(lambda root: validate_root(copy, root), ROOTS), strict=True))
+    unavailable = [root for root, (state, _) in results.items() if state == "unavailable"]
+    invalid = {root: detail for root, (state, detail) in results.items() if state == "invalid"}
+    for root, detail in invalid.items():
+        print(f"terraform validate {root}: {detail}")
+    if unavailable and not invalid:
+        print(f"terraform validate: not run (the AWS provider is not installable: {results[unavailable[0]][1]})")
+        return 0
+    print(
+        f"terraform validate: {len(ROOTS) - len(invalid)}/{len(ROOTS)} roots valid ({time.monotonic() - start:.1f} s)"
+    )
+    if not invalid and not unavailable:
+        stamp.write_text(key)
+    return 1 if invalid else 0
+
+
+def validation_key(copy: Path) -> str:
+    """sha256 over the mirrored configuration, the lock files and terraform's version: same key,
+    same verdict."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in sorted(p for p in (copy / "terraform").rglob("*") if p.is_file()):
+        if ".terraform" not in path.parts and not path.name.endswith(".terraform.lock.hcl"):
+            digest.update(str(path.relative_to(copy)).encode() + b"\0" + path.read_bytes() + b"\0")
+    for lock in sorted(copy.glob("terraform/*/.terraform.lock.hcl")):
+        digest.update(lock.read_bytes())
+    version = subprocess.run(
+        ["terraform", "version"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "CHECKPOINT_DISABLE": "1"},
+    ).stdout
+    return digest.update(version.encode()) or digest.hexdigest()
 
 
 # ---- checkov --------------------------------------------------------------------------------
@@ -191,6 +298,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("syntax", help="parse every .tf/.tfvars with HashiCorp's HCL parser").set_defaults(func=cmd_syntax)
+    sub.add_parser("validate", help="terraform validate per root (when terraform is on PATH)").set_defaults(
+        func=cmd_validate
+    )
     checkov = sub.add_parser("checkov", help="checkov over each Terraform root")
     checkov.add_argument(
         "roots", nargs="*", default=list(ROOTS), help="roots to scan: backend, operations, main (default: all)"

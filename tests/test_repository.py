@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 import subprocess
 
-TWELVE_DIGITS = re.compile(rb"(?<![0-9])[0-9]{12}(?![0-9])")
+# 12 digits not inside a longer hex string (the lock files' SHA-256 hashes are hex)
+TWELVE_DIGITS = re.compile(rb"(?<![0-9a-fA-F])[0-9]{12}(?![0-9a-fA-F])")
 ALLOWED = (".env.example",)
 
 
@@ -31,7 +32,8 @@ def test_no_account_id_outside_env_example_and_tests(repo_root):
 
 def test_the_scan_finds_an_account_id(tmp_path):
     (tmp_path / "main.tf").write_text('principal = "arn:aws:iam::123456789012:root"\n')
-    assert twelve_digit_numbers(tmp_path, ["main.tf"]) == ["main.tf: 123456789012"]
+    (tmp_path / "x.lock").write_text("--hash=sha256:a123456789012b 123456789012\n")
+    assert twelve_digit_numbers(tmp_path, ["main.tf", "x.lock"]) == ["main.tf: 123456789012", "x.lock: 123456789012"]
 
 
 def test_no_env_file_or_state_is_tracked(repo_root):

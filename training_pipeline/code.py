@@ -4,6 +4,10 @@ The SDK would upload code itself while building the definition (an AWS call, and
 definition that depends on it). Instead `code_prefix` names the code by its hash, the
 definition references that URI, and `upload_code` puts the files there before an upsert or
 a local run. Same code -> same prefix -> same definition.
+
+The shared CSV reader `csvrows.py` ships twice: inside the training sourcedir (beside
+train.py) and as `lib/csvrows.py`, which each processing step gets as its `lib` input
+(SageMaker uploads a processing script alone).
 """
 
 from __future__ import annotations
@@ -15,11 +19,14 @@ import tarfile
 from pathlib import Path
 
 from awsenv.config import Config
-from awsenv.errors import UserError
+from awsenv.errors import UserError, is_not_found
+from awsenv.s3uri import split_s3_uri
 
 STEPS_DIR = Path(__file__).resolve().parent / "steps"
 PROCESSING_SCRIPTS = ("preprocess.py", "evaluate.py")
 TRAINING_ENTRY_POINT = "train.py"
+SHARED_MODULES = ("csvrows.py",)
+LIB_DIR = "lib"
 # Training entry point and the name of its sourcedir archive, per model family.
 TRAINING_CODE = {
     "tfidf": (TRAINING_ENTRY_POINT, "sourcedir.tar.gz"),
@@ -28,19 +35,21 @@ TRAINING_CODE = {
 
 
 def sourcedir_tar(entry_point: str = TRAINING_ENTRY_POINT) -> bytes:
-    """sourcedir.tar.gz of a training entry point, byte-stable (no mtimes, fixed owner)."""
+    """sourcedir.tar.gz of a training entry point + shared modules, byte-stable (no mtimes, fixed owner)."""
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as tar:
-        data = (STEPS_DIR / entry_point).read_bytes()
-        info = tarfile.TarInfo(entry_point)
-        info.size, info.mode, info.mtime = len(data), 0o644, 0
-        tar.addfile(info, io.BytesIO(data))
+        for name in (entry_point, *SHARED_MODULES):
+            data = (STEPS_DIR / name).read_bytes()
+            info = tarfile.TarInfo(name)
+            info.size, info.mode, info.mtime = len(data), 0o644, 0
+            tar.addfile(info, io.BytesIO(data))
     return gzip.compress(buffer.getvalue(), mtime=0)
 
 
 def code_files() -> dict[str, bytes]:
-    """The step code as uploaded: the processing scripts and each family's training sourcedir."""
+    """The step code as uploaded: the processing scripts, their lib/ and each family's training sourcedir."""
     files = {name: (STEPS_DIR / name).read_bytes() for name in PROCESSING_SCRIPTS}
+    files.update({f"{LIB_DIR}/{name}": (STEPS_DIR / name).read_bytes() for name in SHARED_MODULES})
     for entry_point, archive in TRAINING_CODE.values():
         files[archive] = sourcedir_tar(entry_point)
     return files
@@ -61,15 +70,16 @@ def upload_code(cfg: Config, env: str, *, local: bool = False) -> str:
     from awsenv.sessions import aws_session
 
     prefix = code_prefix(cfg, env)
-    bucket, key_prefix = prefix.removeprefix("s3://").split("/", 1)
+    bucket, key_prefix = split_s3_uri(prefix, need_key=True)
     s3 = aws_session(cfg, env, local=local).client("s3")
     for name, data in code_files().items():
         key = f"{key_prefix}/{name}"
         try:
             s3.head_object(Bucket=bucket, Key=key)
             continue
-        except ClientError:
-            pass
+        except ClientError as error:
+            if not is_not_found(error):
+                raise
         try:
             s3.put_object(Bucket=bucket, Key=key, Body=data)
         except ClientError as error:

@@ -9,6 +9,11 @@ through boto3: the SDK's own upsert would first validate the role with IAM calls
 `training_pipeline.local_executor` runs the same JSON. Each step is built by its own function in
 `steps_builders.py`.
 
+`InputDataUri` defaults to the dataset pointer (`datasets/current.json`); Preprocess resolves
+it once per execution and the Register step records the dataset id it names in the model
+package (CustomerMetadataProperties `dataset-id`, read from evaluation.json with JsonGet). The
+processing steps get the shared CSV reader as their `lib` input.
+
 The gate registers a model only when its test accuracy is >= `AccuracyThreshold` AND >= the
 accuracy of the env's currently Approved model package (the champion). The evaluate step
 looks the champion up itself and writes it into evaluation.json, so scheduled runs, which
@@ -24,9 +29,16 @@ from awsenv.config import Config
 from awsenv.errors import UserError
 from training_pipeline import steps_builders as build
 from training_pipeline.code import upload_code
-from training_pipeline.steps_builders import ACCURACY_PATH, CHAMPION_PATH, DEFAULT_APPROVAL, DEFAULTS, INSTANCE_TYPE
+from training_pipeline.steps_builders import (
+    ACCURACY_PATH,
+    ARTIFACT_DIGEST_PATHS,
+    CHAMPION_PATH,
+    DEFAULT_APPROVAL,
+    DEFAULTS,
+    INSTANCE_TYPE,
+)
 
-__all__ = ["ACCURACY_PATH", "CHAMPION_PATH", "DEFAULTS", "DEFAULT_APPROVAL", "INSTANCE_TYPE"]
+__all__ = ["ACCURACY_PATH", "ARTIFACT_DIGEST_PATHS", "CHAMPION_PATH", "DEFAULTS", "DEFAULT_APPROVAL", "INSTANCE_TYPE"]
 POLL_SECONDS, MAX_POLLS = 30, 240  # an execution is waited for up to 2 h
 
 
@@ -48,7 +60,10 @@ def get_pipeline(cfg: Config, env: str, image_tag: str, session=None, family: st
     data = build.preprocess_step(ctx, params)
     trained = build.train_step(ctx, families.training_spec(ctx, params, family), data)
     evaluated = build.evaluate_step(ctx, trained, data, *families.evaluate_host(ctx, family))
-    register = build.register_step(ctx, params, trained, evaluated)
+    metadata = {
+        key: evaluated.get(path) for key, path in {**ARTIFACT_DIGEST_PATHS, **build.DATASET_METADATA_PATHS}.items()
+    }
+    register = build.register_step(ctx, params, trained, evaluated, metadata=metadata)
     fail = build.fail_step(evaluated.get(ACCURACY_PATH), params.threshold, evaluated.get(CHAMPION_PATH))
     gate = build.gate_step(evaluated, params, register, fail)
     return Pipeline(

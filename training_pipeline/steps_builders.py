@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from awsenv.config import Config
-from training_pipeline.code import TRAINING_CODE, code_prefix
+from training_pipeline.code import LIB_DIR, TRAINING_CODE, code_prefix
 
 INSTANCE_TYPE = "ml.m5.large"
 DEFAULTS = {"AccuracyThreshold": 0.7, "TfidfMaxFeatures": 20000, "TfidfNgramMax": 2, "RegularizationC": 4.0}
@@ -29,8 +29,18 @@ DEFAULTS = {"AccuracyThreshold": 0.7, "TfidfMaxFeatures": 20000, "TfidfNgramMax"
 DEFAULT_APPROVAL = {"dev": "Approved", "staging": "Approved", "prod": "PendingManualApproval"}
 ACCURACY_PATH = "multiclass_classification_metrics.accuracy.value"
 CHAMPION_PATH = "champion.accuracy"
+# model-package CustomerMetadataProperties key -> evaluation.json path: the digests of the
+# model.tar.gz that Evaluate evaluated (see inference.integrity, which checks them before loads)
+ARTIFACT_DIGEST_PATHS = {
+    "model-archive-sha256": "model_artifact.sha256",
+    "model-content-sha256": "model_artifact.content_sha256",
+}
 CHANNELS = ("train", "test", "validation")
 TRAINING_CHANNELS = ("train", "validation")
+LIB_PATH = "/opt/ml/processing/lib"  # the shared CSV reader (code.py ships it as lib/)
+# model-package CustomerMetadataProperties key -> evaluation.json path: the dataset the model
+# was trained and tested on (Preprocess resolved it; `invoke model.list` shows it)
+DATASET_METADATA_PATHS = {"dataset-id": "dataset.dataset_id"}
 
 
 @dataclass(frozen=True)
@@ -92,7 +102,7 @@ def parameters(ctx: BuildContext, family: tuple | None = None) -> Parameters:
     from sagemaker.core.workflow.parameters import ParameterFloat, ParameterInteger, ParameterString
 
     common = {
-        "input_data": ParameterString("InputDataUri", default_value=ctx.cfg.dataset_uri(ctx.env)),
+        "input_data": ParameterString("InputDataUri", default_value=ctx.cfg.dataset_pointer_uri(ctx.env)),
         "threshold": ParameterFloat("AccuracyThreshold", default_value=DEFAULTS["AccuracyThreshold"]),
         "approval": ParameterString("ModelApprovalStatus", default_value=DEFAULT_APPROVAL[ctx.env]),
     }
@@ -143,6 +153,11 @@ def processing_output(name: str, source: str, destination):
     return ProcessingOutput(output_name=name, s3_output=s3_output)
 
 
+def lib_input(ctx: BuildContext):
+    """The shared CSV reader for a processing script (SageMaker uploads the script alone)."""
+    return processing_input("lib", f"{ctx.code}/{LIB_DIR}", LIB_PATH)
+
+
 def _output_uri(step, name: str):
     return step.properties.ProcessingOutputConfig.Outputs[name].S3Output.S3Uri
 
@@ -158,7 +173,7 @@ def preprocess_step(ctx: BuildContext, params: Parameters) -> Preprocessed:
 
     step_args = _processor(ctx).run(
         code=f"{ctx.code}/preprocess.py",
-        inputs=[processing_input("dataset", params.input_data, "/opt/ml/processing/input")],
+        inputs=[processing_input("dataset", params.input_data, "/opt/ml/processing/input"), lib_input(ctx)],
         outputs=[
             processing_output(name, f"/opt/ml/processing/output/{name}", ctx.run_output("preprocess", name))
             for name in CHANNELS
@@ -296,6 +311,7 @@ def evaluate_step(
         inputs=[
             processing_input("model", trained.model_data, "/opt/ml/processing/model"),
             processing_input("test", data.channels["test"], "/opt/ml/processing/test"),
+            lib_input(ctx),
         ],
         outputs=[
             processing_output("evaluation", "/opt/ml/processing/evaluation", ctx.run_output("evaluate", "evaluation"))

@@ -1,28 +1,33 @@
-"""`invoke data.upload`: validate + split a CSV and upload it to the env's data bucket.
+"""`invoke data.upload`: validate, split and publish a CSV as an immutable dataset version.
 
-Layout (what the pipeline, the retraining schedule and the demo read):
+Layout (what the pipeline, the retraining schedule and the demo read; see dataset_store.py):
 
-    s3://<data bucket>/datasets/<content-hash>/{train,test,validation}/data.csv + manifest.json
-    s3://<data bucket>/datasets/current/...      (a copy; the bucket is versioned)
+    s3://<data bucket>/datasets/<dataset id>/{train,test,validation}/data.csv + manifest.json
+    s3://<data bucket>/datasets/current.json    one small pointer object, written last
 
-Idempotent: an already uploaded hash is not uploaded again, and `current/` is only rewritten
-when it holds another hash. On AWS the bucket comes from terraform; on the emulator it is
-created (versioned) when missing.
+The CSV is read twice, streaming (validate + plan, then write the splits to a temporary
+directory); nothing touches S3 until both passes succeeded, so a refused file changes
+nothing. Idempotent: an existing version is verified object by object against its
+manifest (missing or damaged objects are written again) and the pointer is only written
+when it names another version. On AWS the bucket comes from terraform; on the emulator it
+is created (versioned) when missing.
 """
 
 from __future__ import annotations
 
-import json
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 from awsenv.config import Config
-from awsenv.errors import UserError
+from awsenv.errors import UserError, is_not_found
 from awsenv.sessions import aws_session
-from training_pipeline.dataset import LABEL_COLUMN, SAMPLE_CSV, TEXT_COLUMN, prepare
+from training_pipeline.dataset import LABEL_COLUMN, SAMPLE_CSV, SPLITS, TEXT_COLUMN
+from training_pipeline.dataset_store import publish
+from training_pipeline.splits import prepare
+from training_pipeline.steps.csvrows import clip
 
-DATASETS_PREFIX = "datasets"
-CURRENT = "current"
+SHOWN_CLASSES = 20
 
 
 def ensure_bucket(s3, cfg: Config, env: str, *, local: bool) -> str:
@@ -34,38 +39,37 @@ def ensure_bucket(s3, cfg: Config, env: str, *, local: bool) -> str:
         s3.head_bucket(Bucket=bucket)
         return bucket
     except ClientError as error:
-        code = error.response.get("Error", {}).get("Code", "")
-        if code not in ("404", "NoSuchBucket", "NotFound"):
+        if not is_not_found(error):
+            code = error.response.get("Error", {}).get("Code", "")
             raise UserError(
                 f"s3: cannot read bucket '{bucket}' in the {env} account ({code}); check your credentials"
             ) from None
     if not local:
         raise UserError(
-            f"s3: bucket '{bucket}' does not exist in the {env} account; deploy the environment first (`invoke deploy --env={env}`)"
+            f"s3: bucket '{bucket}' does not exist in the {env} account; it is created by `invoke operations` (terraform/operations)"
         )
-    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": cfg.region})
-    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    from awsenv.emulator import ensure_bucket as ensure_emulator_bucket
+
+    ensure_emulator_bucket(s3, bucket, cfg.region, versioned=True)
     return bucket
 
 
-def _current_hash(s3, bucket: str) -> str | None:
-    from botocore.exceptions import ClientError
-
-    try:
-        body = s3.get_object(Bucket=bucket, Key=f"{DATASETS_PREFIX}/{CURRENT}/manifest.json")["Body"].read()
-    except ClientError:
-        return None
-    return json.loads(body).get("content_hash")
-
-
-def _exists(s3, bucket: str, key: str) -> bool:
-    from botocore.exceptions import ClientError
-
-    try:
-        s3.head_object(Bucket=bucket, Key=key)
-        return True
-    except ClientError:
-        return False
+def report_lines(source: Path | str, manifest: dict) -> list[str]:
+    """The upload report: rows, duplicates, split sizes and per-class counts (summarised past 20)."""
+    rows = manifest["rows"]
+    lines = [
+        f"data: {Path(source).name}: {sum(rows.values()):,} rows kept, {len(manifest['classes']):,} classes; "
+        f"dropped {manifest['dropped_empty_texts']:,} empty texts and {manifest['duplicates_dropped']:,} duplicate "
+        f"texts ({manifest['duplicate_label_conflicts']:,} of them with another label)",
+        "data: split " + ", ".join(f"{name} {rows[name]:,}" for name in SPLITS),
+    ]
+    classes = sorted(manifest["classes"].items(), key=lambda item: (-item[1], item[0]))
+    for label, count in classes[:SHOWN_CLASSES]:
+        lines.append(f"  {count:>9,}  {clip(label, 60)}")
+    if len(classes) > SHOWN_CLASSES:
+        rest = sum(count for _, count in classes[SHOWN_CLASSES:])
+        lines.append(f"  {rest:>9,}  in {len(classes) - SHOWN_CLASSES:,} more classes (all in manifest.json)")
+    return lines
 
 
 def upload(
@@ -77,39 +81,22 @@ def upload(
     text_column: str = TEXT_COLUMN,
     label_column: str = LABEL_COLUMN,
     progress: Callable[[str], None] = print,
+    s3=None,
 ) -> dict:
-    """Validate, split and upload `csv_path`; return a summary (hash, URIs, row counts)."""
-    prepared = prepare(csv_path, text_column, label_column)
-    manifest, digest = prepared["manifest"], prepared["hash"]
-    progress(
-        f"data: {csv_path}: {sum(manifest['rows'].values())} rows, {len(manifest['classes'])} classes, "
-        f"{manifest['dropped_empty_texts']} empty texts dropped; split train/test/validation = "
-        + "/".join(str(manifest["rows"][name]) for name in ("train", "test", "validation"))
-    )
-    s3 = aws_session(cfg, env, local=local).client("s3")
-    bucket = ensure_bucket(s3, cfg, env, local=local)
-    targets = []
-    if _exists(s3, bucket, f"{DATASETS_PREFIX}/{digest}/manifest.json"):
-        progress(f"data: s3://{bucket}/{DATASETS_PREFIX}/{digest}/ already uploaded")
-    else:
-        targets.append(digest)
-    if _current_hash(s3, bucket) == digest:
-        progress(f"data: {cfg.dataset_uri(env)} already holds {digest}")
-    else:
-        targets.append(CURRENT)
-    # manifest.json last: it marks a complete upload
-    keys = sorted(prepared["files"], key=lambda key: (key == "manifest.json", key))
-    uploads = [(name, key) for name in targets for key in keys]
-    for number, (name, key) in enumerate(uploads, start=1):
-        body = prepared["files"][key]
-        s3_key = f"{DATASETS_PREFIX}/{name}/{key}"
-        progress(f"  [{number}/{len(uploads)}] s3://{bucket}/{s3_key} ({len(body) / 1024:.0f} KiB)")
-        s3.put_object(Bucket=bucket, Key=s3_key, Body=body)
+    """Validate, split and publish `csv_path`; return a summary (dataset id, URIs, counts)."""
+    with tempfile.TemporaryDirectory(prefix="dataset-") as workdir:
+        prepared = prepare(csv_path, workdir, text_column, label_column)
+        for line in report_lines(csv_path, prepared.manifest):
+            progress(line)
+        s3 = s3 or aws_session(cfg, env, local=local).client("s3")
+        bucket = ensure_bucket(s3, cfg, env, local=local)
+        counts = publish(s3, bucket, prepared, progress)
     return {
-        "content_hash": digest,
-        "dataset_uri": cfg.dataset_uri(env, digest),
-        "current_uri": cfg.dataset_uri(env),
-        "rows": manifest["rows"],
-        "classes": manifest["classes"],
-        "uploaded": len(uploads),
+        "dataset_id": prepared.dataset_id,
+        "dataset_uri": cfg.dataset_uri(env, prepared.dataset_id),
+        "pointer_uri": cfg.dataset_pointer_uri(env),
+        "rows": prepared.manifest["rows"],
+        "classes": prepared.manifest["classes"],
+        "duplicates_dropped": prepared.manifest["duplicates_dropped"],
+        **counts,
     }

@@ -14,17 +14,22 @@ data "aws_region" "current" {}
 locals {
   name         = "${var.project}-${var.environment}"
   ops_account  = var.account_ids.operations
-  ecr_registry = "${local.ops_account}.dkr.ecr.${data.aws_region.current.region}.amazonaws.com"
-  ecr_arns     = { for image, repo in var.ecr_repositories : image => "arn:aws:ecr:${data.aws_region.current.region}:${local.ops_account}:repository/${repo}" }
+  ecr_registry = "${local.ops_account}.dkr.ecr.${data.aws_region.current.id}.amazonaws.com"
+  ecr_arns     = { for image, repo in var.ecr_repositories : image => "arn:aws:ecr:${data.aws_region.current.id}:${local.ops_account}:repository/${repo}" }
 
-  huggingface_training_arn = "arn:aws:ecr:${data.aws_region.current.region}:${var.huggingface_training_image_repository.account_id}:repository/${var.huggingface_training_image_repository.name}"
+  huggingface_training_arn = "arn:aws:ecr:${data.aws_region.current.id}:${var.huggingface_training_image_repository.account_id}:repository/${var.huggingface_training_image_repository.name}"
+
+  data_bucket_arn = "arn:aws:s3:::${var.data_bucket_name}"
+
+  # Created by terraform/operations in this account; every role below must carry it.
+  workload_boundary_arn = "arn:aws:iam::${var.account_ids[var.environment]}:policy/${var.project}-workload-boundary"
 }
 
 module "key" {
   source = "../modules/kms-key"
 
   alias                 = local.name
-  description           = "Data, logs and queues of ${local.name}"
+  description           = "Logs, queues, Studio volumes and the Lambda environment of ${local.name}"
   allow_cloudwatch_logs = true
   service_principals    = ["events.amazonaws.com", "scheduler.amazonaws.com"]
 }
@@ -33,15 +38,20 @@ module "key" {
 # Data and models
 ################################################################################
 
-module "data_bucket" {
-  source = "../modules/s3-bucket"
+# The data bucket and its key are created by terraform/operations (applied by a person), so
+# CI can change neither the bucket's policy and public access block nor the key's policy.
+data "aws_kms_alias" "data" {
+  name = "alias/${var.project}-${var.environment}-data"
+}
 
-  bucket                             = var.data_bucket_name
-  kms_key_arn                        = module.key.key_arn
-  noncurrent_version_expiration_days = 180
+# Deployments made before the bucket moved: forget it here instead of destroying it; it is
+# imported into terraform/operations (terraform/README.md "Upgrading an existing deployment").
+removed {
+  from = module.data_bucket
 
-  # The emulator speaks plain HTTP; on AWS every request must use TLS.
-  deny_insecure_transport = !var.use_emulator
+  lifecycle {
+    destroy = false
+  }
 }
 
 module "model_registry" {
@@ -54,17 +64,18 @@ module "sagemaker_role" {
   source = "../modules/sagemaker-execution-role"
 
   name       = var.sagemaker_role_name
-  bucket_arn = module.data_bucket.bucket_arn
+  bucket_arn = local.data_bucket_arn
   # Prefixes the code uses (tests/terraform/test_iam_vs_code.py): the InputDataUri datasets,
   # the step code (training_pipeline/code.py), training output, step outputs, data capture,
   # and the transformer family's spot-training checkpoints (synced both ways by SageMaker).
   bucket_read_prefixes  = ["datasets/", "${var.pipeline_name}/code/", "models/", "pipeline-runs/", "checkpoints/"]
   bucket_write_prefixes = ["models/", "pipeline-runs/", "data-capture/", "checkpoints/"]
-  kms_key_arn           = module.key.key_arn
+  kms_key_arn           = data.aws_kms_alias.data.target_key_arn
   # Our training and inference images, and the Hugging Face training image (AWS Deep Learning
   # Containers registry) the transformer family's Train and Evaluate steps run in.
   ecr_repository_arns      = [local.ecr_arns["training"], local.ecr_arns["inference"], local.huggingface_training_arn]
   model_package_group_name = module.model_registry.name
+  permissions_boundary_arn = local.workload_boundary_arn
 }
 
 ################################################################################
@@ -80,6 +91,7 @@ module "vpc" {
   # The auto-deploy Lambda also calls CloudWatch (rollback alarms) and Application Auto Scaling.
   interface_endpoint_services = ["application-autoscaling", "ecr.api", "ecr.dkr", "logs", "monitoring", "sagemaker.api", "sagemaker.runtime", "sts"]
   kms_key_arn                 = module.key.key_arn
+  permissions_boundary_arn    = local.workload_boundary_arn
 }
 
 module "studio" {
@@ -110,6 +122,7 @@ module "auto_deploy" {
   vpc_cidr_block               = module.vpc.vpc_cidr_block
   subnet_ids                   = module.vpc.private_subnet_ids
   kms_key_arn                  = module.key.key_arn
+  permissions_boundary_arn     = local.workload_boundary_arn
 
   # Exactly what the handler reads (inference.deployer.ENV_VARS, Target.from_environ);
   # tests/terraform/test_lambda_environment.py keeps the two in agreement.
@@ -125,11 +138,12 @@ module "auto_deploy" {
 module "retraining" {
   source = "../modules/retraining-schedule"
 
-  name                = "${local.name}-retraining"
-  enabled             = var.retraining_schedule_enabled
-  pipeline_name       = var.pipeline_name
-  schedule_expression = var.retraining_schedule_expression
-  kms_key_arn         = module.key.key_arn
+  name                     = var.retraining_schedule_name
+  enabled                  = var.retraining_schedule_enabled
+  pipeline_name            = var.pipeline_name
+  schedule_expression      = var.retraining_schedule_expression
+  kms_key_arn              = module.key.key_arn
+  permissions_boundary_arn = local.workload_boundary_arn
 
   # Names of parameters of the training pipeline (training_pipeline/pipeline.py; a test checks).
   pipeline_parameters = {

@@ -1,6 +1,6 @@
 output "data_bucket" {
-  description = "Data and artifact bucket."
-  value       = module.data_bucket.bucket_id
+  description = "Data and artifact bucket (created by terraform/operations)."
+  value       = var.data_bucket_name
 }
 
 output "sagemaker_role_arn" {

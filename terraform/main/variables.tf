@@ -122,8 +122,13 @@ variable "retraining_schedule_enabled" {
   default     = false
 }
 
+variable "retraining_schedule_name" {
+  description = "Name of the retraining schedule (`<project>-<env>-retraining`, from awsenv.config.Config); its role is `<name>-scheduler`."
+  type        = string
+}
+
 variable "retraining_schedule_expression" {
-  description = "When the retraining runs (EventBridge Scheduler expression)."
+  description = "When the retraining runs (EventBridge Scheduler expression; awsenv.config.RETRAINING_SCHEDULE)."
   type        = string
   default     = "cron(0 3 ? * MON *)"
 }

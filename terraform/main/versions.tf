@@ -5,7 +5,7 @@ terraform {
   required_providers {
     aws = {
       source  = "hashicorp/aws"
-      version = "~> 6.0"
+      version = ">= 5.100, < 7.0"
     }
   }
 
@@ -21,6 +21,11 @@ provider "aws" {
   skip_credentials_validation = var.use_emulator
   skip_metadata_api_check     = var.use_emulator
   s3_use_path_style           = var.use_emulator
+  # Emulator only: a call the emulator does not implement fails within seconds instead of
+  # being retried for minutes (on AWS the provider's defaults apply).
+  max_retries            = var.use_emulator ? 5 : null
+  retry_mode             = var.use_emulator ? "standard" : null
+  skip_region_validation = var.use_emulator
 
   dynamic "assume_role" {
     for_each = var.use_emulator ? [var.account_ids[var.environment]] : []

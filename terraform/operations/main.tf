@@ -9,13 +9,16 @@ locals {
   env_roots    = [for env in local.environments : "arn:aws:iam::${var.account_ids[env]}:root"]
   ci_role_arns = { for env in local.environments : env => "arn:aws:iam::${var.account_ids[env]}:role/${var.ci_role_name}" }
 
-  # Exact `sub` claims: operations builds on main; staging/prod deploy from their tag or
-  # from a job in the GitHub Environment of the same name; dev from main or its environment.
+  # Exact `sub` claims (docs/ci-cd.md): operations builds on main (build.yml, no environment);
+  # staging/prod deploy only from a job in the GitHub Environment of the same name, whose
+  # deployment rules admit only the tag of that name (deploy.yml); dev from its environment
+  # only (no workflow deploys dev today: `make deploy ENV=dev` runs on a laptop). Never a
+  # `ref:refs/tags/...` subject: a job without `environment:` would skip the reviewers.
   ci_subjects = {
     operations = ["repo:${local.repo}:ref:refs/heads/main"]
-    dev        = ["repo:${local.repo}:ref:refs/heads/main", "repo:${local.repo}:environment:dev"]
-    staging    = ["repo:${local.repo}:ref:refs/tags/staging", "repo:${local.repo}:environment:staging"]
-    prod       = ["repo:${local.repo}:ref:refs/tags/prod", "repo:${local.repo}:environment:prod"]
+    dev        = ["repo:${local.repo}:environment:dev"]
+    staging    = ["repo:${local.repo}:environment:staging"]
+    prod       = ["repo:${local.repo}:environment:prod"]
   }
 }
 
@@ -91,11 +94,15 @@ module "oidc_operations" {
 module "ci_operations" {
   source = "../modules/github-oidc-role"
 
-  name              = var.ci_role_name
-  description       = "GitHub Actions on main: build and push images, write release manifests"
-  oidc_provider_arn = module.oidc_operations.arn
-  subjects          = local.ci_subjects.operations
-  policy_json       = data.aws_iam_policy_document.ci_operations.json
+  name                     = var.ci_role_name
+  description              = "GitHub Actions on main: build and push images, write release manifests"
+  oidc_provider_arn        = module.oidc_operations.arn
+  subjects                 = local.ci_subjects.operations
+  permissions_boundary_arn = module.baseline_operations.policy_arns[local.ci_boundary_name]
+  policy_json              = data.aws_iam_policy_document.ci_operations.json
+  managed_policies = {
+    (local.ci_guardrails_name) = { description = "Explicit denies of the GitHub CI role", policy_json = data.aws_iam_policy_document.ci_guardrails["operations"].json }
+  }
 }
 
 module "oidc_dev" {
@@ -107,11 +114,16 @@ module "ci_dev" {
   source    = "../modules/github-oidc-role"
   providers = { aws = aws.dev }
 
-  name              = var.ci_role_name
-  description       = "GitHub Actions deploying dev"
-  oidc_provider_arn = module.oidc_dev.arn
-  subjects          = local.ci_subjects.dev
-  policy_json       = data.aws_iam_policy_document.ci_environment["dev"].json
+  name                     = var.ci_role_name
+  description              = "GitHub Actions deploying dev (environment dev)"
+  oidc_provider_arn        = module.oidc_dev.arn
+  subjects                 = local.ci_subjects.dev
+  permissions_boundary_arn = module.baseline_dev.policy_arns[local.ci_boundary_name]
+  policy_json              = data.aws_iam_policy_document.ci_environment["dev"].json
+  managed_policies = {
+    (local.ci_guardrails_name) = { description = "Explicit denies of the GitHub CI role", policy_json = data.aws_iam_policy_document.ci_guardrails["dev"].json }
+    (local.ci_network_name)    = { description = "EC2 actions of the GitHub CI role", policy_json = data.aws_iam_policy_document.ci_network["dev"].json }
+  }
 }
 
 module "oidc_staging" {
@@ -123,11 +135,16 @@ module "ci_staging" {
   source    = "../modules/github-oidc-role"
   providers = { aws = aws.staging }
 
-  name              = var.ci_role_name
-  description       = "GitHub Actions deploying staging (tag staging / environment staging)"
-  oidc_provider_arn = module.oidc_staging.arn
-  subjects          = local.ci_subjects.staging
-  policy_json       = data.aws_iam_policy_document.ci_environment["staging"].json
+  name                     = var.ci_role_name
+  description              = "GitHub Actions deploying staging (environment staging)"
+  oidc_provider_arn        = module.oidc_staging.arn
+  subjects                 = local.ci_subjects.staging
+  permissions_boundary_arn = module.baseline_staging.policy_arns[local.ci_boundary_name]
+  policy_json              = data.aws_iam_policy_document.ci_environment["staging"].json
+  managed_policies = {
+    (local.ci_guardrails_name) = { description = "Explicit denies of the GitHub CI role", policy_json = data.aws_iam_policy_document.ci_guardrails["staging"].json }
+    (local.ci_network_name)    = { description = "EC2 actions of the GitHub CI role", policy_json = data.aws_iam_policy_document.ci_network["staging"].json }
+  }
 }
 
 module "oidc_prod" {
@@ -139,9 +156,14 @@ module "ci_prod" {
   source    = "../modules/github-oidc-role"
   providers = { aws = aws.prod }
 
-  name              = var.ci_role_name
-  description       = "GitHub Actions deploying prod (tag prod / environment prod)"
-  oidc_provider_arn = module.oidc_prod.arn
-  subjects          = local.ci_subjects.prod
-  policy_json       = data.aws_iam_policy_document.ci_environment["prod"].json
+  name                     = var.ci_role_name
+  description              = "GitHub Actions deploying prod (environment prod)"
+  oidc_provider_arn        = module.oidc_prod.arn
+  subjects                 = local.ci_subjects.prod
+  permissions_boundary_arn = module.baseline_prod.policy_arns[local.ci_boundary_name]
+  policy_json              = data.aws_iam_policy_document.ci_environment["prod"].json
+  managed_policies = {
+    (local.ci_guardrails_name) = { description = "Explicit denies of the GitHub CI role", policy_json = data.aws_iam_policy_document.ci_guardrails["prod"].json }
+    (local.ci_network_name)    = { description = "EC2 actions of the GitHub CI role", policy_json = data.aws_iam_policy_document.ci_network["prod"].json }
+  }
 }

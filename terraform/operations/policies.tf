@@ -3,7 +3,8 @@
 ################################################################################
 
 locals {
-  p = var.project
+  p    = var.project
+  name = { for env in keys(var.environments) : env => "${var.project}-${env}" }
 }
 
 # Operations: push commit-tagged images to the three repositories, write release manifests.
@@ -57,6 +58,9 @@ data "aws_iam_policy_document" "ci_operations" {
 data "aws_iam_policy_document" "ci_environment" {
   for_each = var.environments
 
+  # EC2 (policies_network.tf) and the explicit denies (boundaries.tf) are managed policies
+  # attached to the same role (main.tf): an inline policy holds at most 10,240 characters.
+
   # -- Terraform state (operations account): this workspace only --------------------------
   statement {
     sid       = "ListState"
@@ -96,25 +100,42 @@ data "aws_iam_policy_document" "ci_environment" {
     resources = [module.artifacts_key.key_arn]
   }
 
-  # -- IAM: project roles only, never the CI role itself (see the Deny below) -------------
+  # -- IAM: project roles, only with the workload boundary (terraform/operations/boundaries.tf)
+  # Reads and changes that IAM cannot condition on the boundary. A role's trust can be changed,
+  # but its permissions stay inside the workload boundary (README "Security decisions").
   statement {
     sid = "ProjectRoles"
     actions = [
-      "iam:CreateRole",
       "iam:DeleteRole",
-      "iam:DeleteRolePolicy",
       "iam:GetRole",
       "iam:GetRolePolicy",
       "iam:ListAttachedRolePolicies",
       "iam:ListInstanceProfilesForRole",
       "iam:ListRolePolicies",
-      "iam:PutRolePolicy",
       "iam:TagRole",
       "iam:UntagRole",
       "iam:UpdateAssumeRolePolicy",
       "iam:UpdateRole",
     ]
     resources = ["arn:aws:iam::${var.account_ids[each.key]}:role/${local.p}-*"]
+  }
+
+  # Create a role or change its permissions only when it carries the workload boundary.
+  statement {
+    sid = "RolesCarryTheWorkloadBoundary"
+    actions = [
+      "iam:CreateRole",
+      "iam:DeleteRolePolicy",
+      "iam:PutRolePermissionsBoundary",
+      "iam:PutRolePolicy",
+    ]
+    resources = ["arn:aws:iam::${var.account_ids[each.key]}:role/${local.p}-*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "iam:PermissionsBoundary"
+      values   = [local.boundary_arns[each.key].workload]
+    }
   }
 
   statement {
@@ -126,6 +147,12 @@ data "aws_iam_policy_document" "ci_environment" {
       test     = "ArnEquals"
       variable = "iam:PolicyARN"
       values   = ["arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "iam:PermissionsBoundary"
+      values   = [local.boundary_arns[each.key].workload]
     }
   }
 
@@ -153,14 +180,9 @@ data "aws_iam_policy_document" "ci_environment" {
     }
   }
 
-  statement {
-    sid       = "NeverTouchTheCiRole"
-    effect    = "Deny"
-    actions   = ["iam:*"]
-    resources = ["arn:aws:iam::${var.account_ids[each.key]}:role/${var.ci_role_name}", "arn:aws:iam::${var.account_ids[each.key]}:oidc-provider/*"]
-  }
-
-  # -- KMS: keys tagged with the project, aliases with the project prefix -----------------
+  # -- KMS: only keys terraform/main created in this environment (tags Project and Environment
+  # set at CreateKey). TagResource checks the key's existing tags too, so a key made elsewhere
+  # (the person-applied data key, any other key of the account) cannot be adopted.
   statement {
     sid       = "CreateProjectKeys"
     actions   = ["kms:CreateKey"]
@@ -171,17 +193,11 @@ data "aws_iam_policy_document" "ci_environment" {
       variable = "aws:RequestTag/Project"
       values   = [var.project]
     }
-  }
-
-  statement {
-    sid       = "TagProjectKeys"
-    actions   = ["kms:TagResource"]
-    resources = ["arn:aws:kms:${var.region}:${var.account_ids[each.key]}:key/*"]
 
     condition {
       test     = "StringEquals"
-      variable = "aws:RequestTag/Project"
-      values   = [var.project]
+      variable = "aws:RequestTag/Environment"
+      values   = [each.key]
     }
   }
 
@@ -199,6 +215,7 @@ data "aws_iam_policy_document" "ci_environment" {
       "kms:PutKeyPolicy",
       "kms:RotateKeyOnDemand",
       "kms:ScheduleKeyDeletion",
+      "kms:TagResource",
       "kms:UntagResource",
       "kms:UpdateKeyDescription",
     ]
@@ -208,6 +225,12 @@ data "aws_iam_policy_document" "ci_environment" {
       test     = "StringEquals"
       variable = "aws:ResourceTag/Project"
       values   = [var.project]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/Environment"
+      values   = [each.key]
     }
   }
 
@@ -228,39 +251,50 @@ data "aws_iam_policy_document" "ci_environment" {
       variable = "aws:ResourceTag/Project"
       values   = [var.project]
     }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/Environment"
+      values   = [each.key]
+    }
+  }
+
+  # An alias action needs both the alias and the key: names with the prefix, keys of this env.
+  statement {
+    sid       = "ProjectAliasNames"
+    actions   = ["kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias"]
+    resources = ["arn:aws:kms:${var.region}:${var.account_ids[each.key]}:alias/${local.name[each.key]}"]
   }
 
   statement {
-    sid     = "ProjectAliases"
-    actions = ["kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias"]
-    resources = [
-      "arn:aws:kms:${var.region}:${var.account_ids[each.key]}:alias/${local.p}-*",
-      "arn:aws:kms:${var.region}:${var.account_ids[each.key]}:key/*",
-    ]
+    sid       = "AliasProjectKeys"
+    actions   = ["kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias"]
+    resources = ["arn:aws:kms:${var.region}:${var.account_ids[each.key]}:key/*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/Project"
+      values   = [var.project]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/Environment"
+      values   = [each.key]
+    }
   }
 
-  # -- S3: the environment's data bucket ----------------------------------------------------
+  # -- S3: the data bucket and its key belong to terraform/operations (data_buckets.tf); CI
+  # only reads and writes the objects below, and can change no bucket setting.
   statement {
-    sid = "DataBucket"
-    actions = [
-      "s3:CreateBucket",
-      "s3:DeleteBucket",
-      "s3:DeleteBucketPolicy",
-      "s3:GetAccelerateConfiguration",
-      "s3:GetBucket*",
-      "s3:GetEncryptionConfiguration",
-      "s3:GetLifecycleConfiguration",
-      "s3:GetReplicationConfiguration",
-      "s3:ListBucket",
-      "s3:ListBucketVersions",
-      "s3:PutBucketOwnershipControls",
-      "s3:PutBucketPolicy",
-      "s3:PutBucketPublicAccessBlock",
-      "s3:PutBucketTagging",
-      "s3:PutBucketVersioning",
-      "s3:PutEncryptionConfiguration",
-      "s3:PutLifecycleConfiguration",
-    ]
+    sid       = "DataKey"
+    actions   = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"]
+    resources = [local.data_key_arns[each.key]]
+  }
+
+  statement {
+    sid       = "ListDataBucket"
+    actions   = ["s3:ListBucket"]
     resources = ["arn:aws:s3:::${each.value.data_bucket}"]
   }
 
@@ -318,19 +352,22 @@ data "aws_iam_policy_document" "ci_environment" {
     ]
   }
 
-  # inference/smoke.py (`invoke endpoint.test`): endpoint -> config -> model, and calls.
+  # inference/smoke.py (`invoke endpoint.test`): endpoint -> config -> model, and calls;
+  # the model package's registered artifact digests (checked before metadata.json is read).
   statement {
     sid = "SmokeTest"
     actions = [
       "sagemaker:DescribeEndpoint",
       "sagemaker:DescribeEndpointConfig",
       "sagemaker:DescribeModel",
+      "sagemaker:DescribeModelPackage",
       "sagemaker:InvokeEndpoint",
     ]
     resources = [
       "arn:aws:sagemaker:${var.region}:${var.account_ids[each.key]}:endpoint/${each.value.endpoint_name}",
       "arn:aws:sagemaker:${var.region}:${var.account_ids[each.key]}:endpoint-config/${each.value.endpoint_name}-*",
       "arn:aws:sagemaker:${var.region}:${var.account_ids[each.key]}:model/${each.value.endpoint_name}-*",
+      "arn:aws:sagemaker:${var.region}:${var.account_ids[each.key]}:model-package/${each.value.model_package_group}/*",
     ]
   }
 
@@ -411,78 +448,5 @@ data "aws_iam_policy_document" "ci_environment" {
       "arn:aws:logs:${var.region}:${var.account_ids[each.key]}:log-group:/aws/lambda/${local.p}-*",
       "arn:aws:logs:${var.region}:${var.account_ids[each.key]}:log-group:/vpc/${local.p}-*",
     ]
-  }
-
-  # -- Network: EC2/VPC actions of terraform/main in this account and region ---------------
-  statement {
-    sid = "Network"
-    actions = [
-      "ec2:AllocateAddress",
-      "ec2:AssociateRouteTable",
-      "ec2:AttachInternetGateway",
-      "ec2:AuthorizeSecurityGroupEgress",
-      "ec2:AuthorizeSecurityGroupIngress",
-      "ec2:CreateFlowLogs",
-      "ec2:CreateInternetGateway",
-      "ec2:CreateNatGateway",
-      "ec2:CreateRoute",
-      "ec2:CreateRouteTable",
-      "ec2:CreateSecurityGroup",
-      "ec2:CreateSubnet",
-      "ec2:CreateTags",
-      "ec2:CreateVpc",
-      "ec2:CreateVpcEndpoint",
-      "ec2:DeleteFlowLogs",
-      "ec2:DeleteInternetGateway",
-      "ec2:DeleteNatGateway",
-      "ec2:DeleteRoute",
-      "ec2:DeleteRouteTable",
-      "ec2:DeleteSecurityGroup",
-      "ec2:DeleteSubnet",
-      "ec2:DeleteTags",
-      "ec2:DeleteVpc",
-      "ec2:DeleteVpcEndpoints",
-      "ec2:DescribeVpcAttribute",
-      "ec2:DetachInternetGateway",
-      "ec2:DisassociateAddress",
-      "ec2:DisassociateRouteTable",
-      "ec2:ModifySubnetAttribute",
-      "ec2:ModifyVpcAttribute",
-      "ec2:ModifyVpcEndpoint",
-      "ec2:ReleaseAddress",
-      "ec2:RevokeSecurityGroupEgress",
-      "ec2:RevokeSecurityGroupIngress",
-    ]
-    resources = [
-      "arn:aws:ec2:${var.region}:${var.account_ids[each.key]}:*",
-      "arn:aws:ec2:${var.region}::prefix-list/*",
-    ]
-  }
-
-  # -- Read-only calls that IAM cannot scope to a resource ---------------------------------
-  statement {
-    sid = "Describe"
-    actions = [
-      "ec2:DescribeAddresses",
-      "ec2:DescribeAvailabilityZones",
-      "ec2:DescribeFlowLogs",
-      "ec2:DescribeInternetGateways",
-      "ec2:DescribeNatGateways",
-      "ec2:DescribeNetworkAcls",
-      "ec2:DescribeNetworkInterfaces",
-      "ec2:DescribePrefixLists",
-      "ec2:DescribeRouteTables",
-      "ec2:DescribeSecurityGroupRules",
-      "ec2:DescribeSecurityGroups",
-      "ec2:DescribeSubnets",
-      "ec2:DescribeTags",
-      "ec2:DescribeVpcEndpointServices",
-      "ec2:DescribeVpcEndpoints",
-      "ec2:DescribeVpcs",
-      "ecr:GetAuthorizationToken",
-      "kms:ListAliases",
-      "logs:DescribeLogGroups",
-    ]
-    resources = ["*"]
   }
 }

@@ -112,6 +112,12 @@ def _set(path, value):
         ),
         (
             "build.yml",
+            ("jobs", "images", "steps", 0, "uses"),
+            "actions/checkout@v4.2.2",
+            "`actions/checkout@v4.2.2` is not pinned to a full commit SHA",
+        ),
+        (
+            "build.yml",
             ("jobs", "images", "steps", 3, "with", "role-to-assume"),
             "arn:aws:iam::1:role/x",
             "is not a GitHub variable",

@@ -9,7 +9,9 @@ from pathlib import Path
 import yaml
 
 MAKE_STEP = re.compile(r"^make (?P<target>[a-z][a-z0-9-]*)(?P<vars>(?: [A-Z][A-Z0-9_]*=[A-Za-z0-9_.-]+)*)$")
-PINNED_ACTION = re.compile(r"^[\w.-]+/[\w./-]+@(v\d+\.\d+\.\d+|[0-9a-f]{40})$")
+PINNED_ACTION = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
+# In the text: `uses: owner/name@<sha> # vX.Y.Z` (the comment is what Dependabot updates).
+PINNED_LINE = re.compile(r"^\s*(?:- )?uses: [\w.-]+/[\w./-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$")
 MAKE_TARGET = re.compile(r"^(?P<target>[a-z][a-z0-9-]*):")
 OIDC_ACTION = "aws-actions/configure-aws-credentials@"
 ALLOWED_PERMISSIONS = {"contents": "read", "id-token": "write"}
@@ -68,8 +70,17 @@ def action_problems(name: str, workflow: dict) -> list[str]:
         for step in steps(job):
             uses = step.get("uses")
             if uses and not uses.startswith("./") and not PINNED_ACTION.match(uses):
-                problems.append(f"{name}: job {job_name}: action `{uses}` is not pinned to vX.Y.Z or a commit SHA")
+                problems.append(f"{name}: job {job_name}: action `{uses}` is not pinned to a full commit SHA")
     return problems
+
+
+def pin_comment_problems(path: Path) -> list[str]:
+    """Each `uses:` line names a 40-hex commit and its version in a comment."""
+    return [
+        f"{path.name}:{number}: `{line.strip()}` is not `uses: owner/name@<40-hex sha> # vX.Y.Z`"
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if re.match(r"^\s*(?:- )?uses: (?!\./)", line) and not PINNED_LINE.match(line)
+    ]
 
 
 def permission_problems(name: str, workflow: dict) -> list[str]:
@@ -158,4 +169,5 @@ def all_problems(workflows_dir: Path, makefile: Path) -> list[str]:
         for rule in (action_problems, permission_problems, role_problems, deploy_problems):
             problems += rule(path.name, workflow)
         problems += run_problems(path.name, workflow, targets)
+        problems += pin_comment_problems(path)
     return problems

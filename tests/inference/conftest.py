@@ -56,6 +56,17 @@ def train_tiny_model(directory: Path, seed: int = 0) -> Path:
     return archive
 
 
+def archive_digests(archive: Path) -> dict[str, str]:
+    """The digests the pipeline's Evaluate step records for `archive` (CustomerMetadataProperties)."""
+    import tempfile
+
+    from inference.integrity import ARCHIVE_KEY, CONTENT_KEY, content_sha256, file_sha256
+
+    with tempfile.TemporaryDirectory() as tmp, tarfile.open(archive) as tar:
+        tar.extractall(tmp, filter="data")
+        return {ARCHIVE_KEY: file_sha256(archive), CONTENT_KEY: content_sha256(tmp)}
+
+
 def register_package(cfg, env: str, archive: Path, *, status: str = "Approved", accuracy: float = 0.9,
                      group: str | None = None) -> dict:  # fmt: skip
     """Upload `archive` + evaluation.json to env's data bucket and register a model package."""
@@ -78,6 +89,7 @@ def register_package(cfg, env: str, archive: Path, *, status: str = "Approved", 
     response = sm.create_model_package(
         ModelPackageGroupName=group,
         ModelApprovalStatus=status,
+        CustomerMetadataProperties=archive_digests(archive),
         InferenceSpecification={
             "Containers": [
                 {"Image": cfg.image_uri("inference", SHA), "ModelDataUrl": f"s3://{bucket}/{prefix}/model.tar.gz"}
@@ -92,6 +104,12 @@ def register_package(cfg, env: str, archive: Path, *, status: str = "Approved", 
         },
     )
     return sm.describe_model_package(ModelPackageName=response["ModelPackageArn"])
+
+
+@pytest.fixture(autouse=True)
+def _one_server_worker(monkeypatch):
+    """Servers started by tests (LocalServer, the demo) run one worker: the suite shares 2 cores."""
+    monkeypatch.setenv("SAGEMAKER_MODEL_SERVER_WORKERS", "1")
 
 
 @pytest.fixture(scope="session")

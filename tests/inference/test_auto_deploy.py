@@ -7,7 +7,7 @@ import copy
 import pytest
 
 from awsenv.errors import UserError
-from awsenv.local_events import model_package_event, model_package_state_changed
+from awsenv.event_bus import model_package_event
 from awsenv.sessions import aws_session
 from inference.auto_deploy import handle_event
 from inference.deployer import Target, serving
@@ -20,11 +20,13 @@ def current(cfg):
 
 
 def approve(cfg, version, status="Approved"):
+    """As `invoke model.approve --local`: the event goes through the bus to the auto-deploy rule."""
     from inference import registry
+    from laptop.events import deliver_model_package_change
 
     sm = aws_session(cfg, "dev", local=True).client("sagemaker")
     package = registry.set_approval(sm, cfg.model_package_group("dev"), version, status)
-    return model_package_state_changed(cfg, "dev", package.arn)
+    return deliver_model_package_change(cfg, "dev", sm, package.arn)
 
 
 def test_other_group_is_ignored(emulator, tiny_archive):
@@ -100,3 +102,54 @@ def test_lambda_handler_reads_its_settings_from_environment_variables(emulator, 
     monkeypatch.delenv("ENDPOINT_NAME")
     with pytest.raises(UserError, match="ENDPOINT_NAME"):
         handler(model_package_event(emulator, "dev", package), None)
+
+
+def without_version(detail):
+    return {key: value for key, value in detail.items() if key != "ModelPackageVersion"}
+
+
+@pytest.mark.parametrize(
+    ("mutate", "reason"),
+    [
+        (lambda event: None, "event is NoneType"),
+        (lambda event: "text", "event is str"),
+        (lambda event: {**event, "detail": "a string"}, "detail is str"),
+        (lambda event: {**event, "detail": {**event["detail"], "ModelPackageVersion": "v2"}}, "not a version number"),
+        (lambda event: {**event, "detail": {**event["detail"], "ModelPackageVersion": None}}, "not a version number"),
+        (lambda event: {**event, "detail": without_version(event["detail"])}, "not a version number"),
+        (lambda event: {**event, "detail": {**event["detail"], "ModelPackageVersion": 99}}, "version 99 is not"),
+    ],
+)
+def test_events_it_cannot_act_on_are_ignored_with_the_reason(emulator, tiny_archive, caplog, mutate, reason):
+    package = register_package(emulator, "dev", tiny_archive)
+    event = mutate(copy.deepcopy(model_package_event(emulator, "dev", package)))
+    with caplog.at_level("INFO", logger="inference.auto_deploy"):
+        result = handle_event(event, cfg=emulator, env="dev", local=True)
+    assert result["action"] == "ignored" and reason in result["reason"]
+    assert reason in caplog.text and current(emulator) is None
+
+
+def test_a_package_without_artifact_digests_is_not_deployed(emulator, tiny_archive):
+    package = register_package(emulator, "dev", tiny_archive)
+    sm = aws_session(emulator, "dev", local=True).client("sagemaker")
+    sm.update_model_package(
+        ModelPackageArn=package["ModelPackageArn"],
+        CustomerMetadataPropertiesToRemove=["model-archive-sha256", "model-content-sha256"],
+    )
+    result = handle_event(model_package_event(emulator, "dev", package), cfg=emulator, env="dev", local=True)
+    assert result["action"] == "ignored" and "no registered artifact checksums" in result["reason"]
+    assert current(emulator) is None
+
+
+def test_aws_faults_still_raise_so_eventbridge_retries(emulator, tiny_archive, monkeypatch):
+    from botocore.exceptions import ClientError
+
+    import inference.auto_deploy as auto_deploy
+
+    def throttled(*args, **kwargs):
+        raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}, "DescribeEndpoint")
+
+    package = register_package(emulator, "dev", tiny_archive)
+    monkeypatch.setattr(auto_deploy, "deploy", throttled)
+    with pytest.raises(ClientError, match="Rate exceeded"):
+        handle_event(model_package_event(emulator, "dev", package), cfg=emulator, env="dev", local=True)

@@ -71,3 +71,15 @@ def test_update_endpoint_in_the_emulator_process(tmp_path):
         assert sm.describe_endpoint(EndpointName="e")["EndpointConfigName"] == "c2"
     finally:
         emulator.stop(cfg, tmp_path)
+
+
+def test_approving_a_package_keeps_its_customer_metadata(emulator, tiny_archive):
+    from inference import registry
+    from tests.inference.conftest import archive_digests, register_package
+
+    package = register_package(emulator, "dev", tiny_archive, status="PendingManualApproval")
+    sm = aws_session(emulator, "dev", local=True).client("sagemaker")
+    approved = registry.set_approval(sm, package["ModelPackageGroupName"], 1, "Approved")
+    assert approved.status == "Approved" and approved.metadata == archive_digests(tiny_archive)
+    sm.update_model_package(ModelPackageArn=approved.arn, CustomerMetadataProperties={"note": "x"})
+    assert registry.describe(sm, approved.arn).metadata == {**archive_digests(tiny_archive), "note": "x"}

@@ -71,11 +71,11 @@ def test_bad_requests_are_client_errors(body, content_type, status, words):
     assert words in str(caught.value) and "\n" not in str(caught.value)
 
 
-def test_oversized_bodies_and_too_many_instances_are_400(monkeypatch):
+def test_oversized_bodies_are_413_and_too_many_instances_400(monkeypatch):
     big = json.dumps({"instances": ["x" * 1000] * (handler.MAX_BYTES // 1000 + 1)})
     with pytest.raises(RequestError) as caught:
         input_fn(big, "application/json")
-    assert caught.value.status == 400 and "limit" in str(caught.value)
+    assert caught.value.status == 413 and "limit" in str(caught.value)
     monkeypatch.setattr(handler, "MAX_INSTANCES", 3)
     with pytest.raises(RequestError) as caught:
         input_fn(json.dumps({"instances": ["a"] * 4}), "application/json")

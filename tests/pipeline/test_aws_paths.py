@@ -28,7 +28,13 @@ def test_upsert_uploads_code_and_creates_then_updates_the_pipeline(emulator):
     keys = {o["Key"] for o in s3.list_objects_v2(Bucket=emulator.data_bucket("dev"), Prefix=prefix)["Contents"]}
     assert keys == {
         f"{prefix}/{name}"
-        for name in ("preprocess.py", "evaluate.py", "sourcedir.tar.gz", "sourcedir-transformer.tar.gz")
+        for name in (
+            "preprocess.py",
+            "evaluate.py",
+            "lib/csvrows.py",
+            "sourcedir.tar.gz",
+            "sourcedir-transformer.tar.gz",
+        )
     }
 
     execution = start_execution(emulator, "dev", {"ModelApprovalStatus": "PendingManualApproval"}, local=True)
@@ -41,7 +47,7 @@ def test_upload_on_aws_requires_the_terraform_bucket(emulator):
         ensure_bucket(s3, emulator, "dev", local=False)
     assert str(caught.value) == (
         f"s3: bucket '{emulator.data_bucket('dev')}' does not exist in the dev account; "
-        "deploy the environment first (`invoke deploy --env=dev`)"
+        "it is created by `invoke operations` (terraform/operations)"
     )
 
 

@@ -65,7 +65,7 @@ def test_parameters_are_the_contract(dev_definition, config):
         "TfidfNgramMax",
         "RegularizationC",
     ]
-    assert params["InputDataUri"]["DefaultValue"] == f"s3://{config.data_bucket('dev')}/datasets/current/"
+    assert params["InputDataUri"]["DefaultValue"] == f"s3://{config.data_bucket('dev')}/datasets/current.json"
     assert params["ModelApprovalStatus"]["DefaultValue"] == "Approved"
 
 

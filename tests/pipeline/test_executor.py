@@ -117,12 +117,10 @@ def test_cli_says_when_the_emulator_is_not_running(repo_root, tmp_path):
     )
 
 
-def test_approval_event_reaches_the_auto_deploy_handler_and_its_failure_is_not_fatal(emulator, monkeypatch):
-    import sys
-    import types
-
+def test_registering_publishes_the_state_change_and_a_failing_target_is_not_fatal(emulator):
+    from awsenv import event_bus
     from awsenv.sessions import aws_session
-    from training_pipeline.local_executor.registry import notify_approved
+    from training_pipeline.local_executor.registry import publish_change
 
     sagemaker = aws_session(emulator, "dev", local=True).client("sagemaker")
     sagemaker.create_model_package_group(ModelPackageGroupName="g")
@@ -137,23 +135,19 @@ def test_approval_event_reaches_the_auto_deploy_handler_and_its_failure_is_not_f
     )["ModelPackageArn"]
     lines: list[str] = []
     received = []
-    fake = types.ModuleType("inference.auto_deploy")
-    fake.handle_event = lambda event, cfg, env, local: received.append((event, env, local)) or "deployed"
-    monkeypatch.setitem(sys.modules, "inference", types.ModuleType("inference"))
-    monkeypatch.setitem(sys.modules, "inference.auto_deploy", fake)
-    notify_approved(emulator, "dev", arn, lines.append)
-    event, env, local = received[0]
-    assert (env, local) == ("dev", True)
-    assert event["detail-type"] == "SageMaker Model Package State Change"
+    bus = event_bus.bus(emulator.accounts["dev"])
+    bus.put_rule("approved", {"detail": {"ModelApprovalStatus": ["Approved"]}}, lambda e: received.append(e) or "ok")
+    bus.put_rule("rejected", {"detail": {"ModelApprovalStatus": ["Rejected"]}}, lambda e: received.append(e) or "no")
+    publish_change(sagemaker, emulator, "dev", arn, lines.append)
+    assert len(received) == 1 and lines == ["  event -> approved: ok"]
+    event = received[0]
+    assert event["detail-type"] == "SageMaker Model Package State Change" and event["source"] == "aws.sagemaker"
     assert event["detail"]["ModelApprovalStatus"] == "Approved" and event["resources"] == [arn]
-    assert lines[-1] == "  auto-deploy: deployed"
+    assert event["account"] == emulator.accounts["dev"]
 
-    def failing(event, cfg, env, local):
+    def failing(event):
         raise RuntimeError("endpoint quota reached")
 
-    fake.handle_event = failing
-    notify_approved(emulator, "dev", arn, lines.append)  # as on AWS: the execution still succeeds
-    assert (
-        lines[-1]
-        == "  auto-deploy: the handler failed (RuntimeError: endpoint quota reached); the package stays registered"
-    )
+    bus.put_rule("approved", {"detail": {"ModelApprovalStatus": ["Approved"]}}, failing)
+    publish_change(sagemaker, emulator, "dev", arn, lines.append)  # as on AWS: the execution still succeeds
+    assert lines[-1] == "  event -> approved: failed (RuntimeError: endpoint quota reached)"

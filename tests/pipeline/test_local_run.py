@@ -11,6 +11,7 @@ import json
 import pytest
 
 from awsenv.sessions import aws_session
+from inference import registry
 from training_pipeline.dataset import SAMPLE_CSV
 from training_pipeline.local_executor import StepFailed, run_local
 from training_pipeline.upload import upload
@@ -45,8 +46,13 @@ def read_s3_json(cfg, env, uri):
 
 
 def test_run_registers_with_metrics_and_a_worse_challenger_is_not_registered(emulator, small_csv, tmp_path):
-    upload(emulator, "dev", small_csv, local=True, progress=lambda _: None)
+    from awsenv import event_bus
+
+    uploaded = upload(emulator, "dev", small_csv, local=True, progress=lambda _: None)
     lines: list[str] = []
+    events = []
+    bus = event_bus.bus(emulator.accounts["dev"])
+    bus.put_rule("listen", {"source": ["aws.sagemaker"]}, lambda e: events.append(e) or "heard")
     result = run(emulator, "dev", tmp_path, lines)
 
     assert result["status"] == "Succeeded"
@@ -58,6 +64,11 @@ def test_run_registers_with_metrics_and_a_worse_challenger_is_not_registered(emu
         aws_session(emulator, "dev", local=True).client("sagemaker").describe_model_package(ModelPackageName=champion)
     )
     assert package["ModelApprovalStatus"] == "Approved"
+    # the default InputDataUri is the pointer; Preprocess resolved it once and the package records the id
+    assert package["CustomerMetadataProperties"] == {"dataset-id": uploaded["dataset_id"]}
+    sagemaker = aws_session(emulator, "dev", local=True).client("sagemaker")
+    assert registry.describe(sagemaker, champion).metadata == {"dataset-id": uploaded["dataset_id"]}  # `model.list`
+    assert result["evaluation"]["dataset"] == {"dataset_id": uploaded["dataset_id"], "uri": uploaded["dataset_uri"]}
     assert package["InferenceSpecification"]["Containers"][0]["Image"] == emulator.image_uri("inference", TAG)
     statistics = package["ModelMetrics"]["ModelQuality"]["Statistics"]
     report = read_s3_json(emulator, "dev", statistics["S3Uri"])
@@ -65,7 +76,8 @@ def test_run_registers_with_metrics_and_a_worse_challenger_is_not_registered(emu
     assert set(report["multiclass_classification_metrics"]["confusion_matrix"]) == set(report["labels"])
     assert any("[Train] Training: Succeeded in" in line for line in lines)
     assert any(line.startswith("evaluation: {") and '"macro_f1"' in line for line in lines)
-    assert any("auto-deploy" in line for line in lines)  # approved: the state-change event is delivered (or skipped)
+    assert [e["detail"]["ModelPackageArn"] for e in events] == [champion]  # the state change, on the env's bus
+    assert "  event -> listen: heard" in lines
     assert (tmp_path / "runs" / result["execution_id"] / "Train" / "step.log").exists()
 
     # A weak challenger passes the threshold (0.0) but is worse than the approved champion.

@@ -6,6 +6,8 @@ import importlib.util
 import json
 import tarfile
 
+import pytest
+
 from training_pipeline.code import STEPS_DIR
 from training_pipeline.local_executor.containers import _model_tar
 
@@ -79,3 +81,45 @@ def test_preprocess_drops_empty_texts_and_labels_unknown_to_train():
         "train: dropped 1 rows with an empty text or label",
         "test: dropped 1 rows whose label is not in train",
     ]
+
+
+def test_preprocess_verifies_a_dataset_version_and_passes_its_id_on(tmp_path, monkeypatch):
+    from training_pipeline.dataset import SAMPLE_CSV
+    from training_pipeline.splits import prepare
+
+    source = tmp_path / "opt_ml" / "processing" / "input"
+    prepared = prepare(SAMPLE_CSV, source)
+    monkeypatch.setenv("OPT_ML_ROOT", str(tmp_path / "opt_ml"))
+    preprocess = load("preprocess")
+    preprocess.main()
+    output = tmp_path / "opt_ml" / "processing" / "output"
+    assert json.loads((output / "test" / "dataset.json").read_text()) == {
+        "dataset_id": prepared.dataset_id,
+        "uri": None,
+    }
+    assert len((output / "train" / "data.csv").read_text().splitlines()) == 841
+
+    damaged = source / "train" / "data.csv"
+    damaged.write_bytes(damaged.read_bytes().replace(b"Urology", b"Urologx", 1))
+    with pytest.raises(SystemExit) as stopped:
+        preprocess.main()
+    assert str(stopped.value) == (
+        "preprocess: train/data.csv is missing or does not match manifest.json; upload the data again"
+    )
+
+
+def test_step_scripts_read_channels_with_the_uploaders_rules(tmp_path):
+    channel = tmp_path / "train"
+    channel.mkdir()
+    (channel / "data.csv").write_bytes(
+        b'\xef\xbb\xbftranscription,medical_specialty\r\n"a ' + b"x" * 200_000 + b'\r\nb",A\r\n'
+    )
+    texts, labels = load("train").read_channel(channel)
+    assert labels == ["A"] and len(texts[0]) == 200_004
+    (channel / "data.csv").write_text("transcription,medical_specialty,transcription\nt,A,k\n")
+    with pytest.raises(SystemExit) as stopped:
+        load("preprocess").read_channel(channel)
+    assert str(stopped.value) == (
+        "preprocess: train/data.csv: line 1: column 'transcription' appears twice in the header "
+        "(columns 1 and 3); rename or remove one"
+    )

@@ -71,7 +71,7 @@ def set_status(cfg, env, version, status):
 
 
 def test_lambda_role_allows_every_call_of_deploy_update_and_rollback(emulator, monkeypatch, archive):
-    from awsenv.local_events import model_package_event
+    from awsenv.event_bus import model_package_event
     from inference.auto_deploy import handle_event
     from tests.inference.conftest import register_package
 
@@ -100,7 +100,7 @@ def test_lambda_role_allows_every_call_of_deploy_update_and_rollback(emulator, m
 
 
 def test_ci_environment_role_allows_upsert_run_smoke_and_manifest(emulator, monkeypatch, archive):
-    from inference.artifacts import load_deployed
+    from inference.artifacts import deployed_metadata
     from inference.deployer import Target, deploy
     from release.manifest import Manifest, require_manifest, write_manifest
     from tests.inference.conftest import register_package
@@ -123,12 +123,13 @@ def test_ci_environment_role_allows_upsert_run_smoke_and_manifest(emulator, monk
     upsert_pipeline(emulator, env, SHA, local=True)  # create
     upsert_pipeline(emulator, env, SHA, local=True)  # update
     start_execution(emulator, env, {"ModelApprovalStatus": "Approved"}, local=True)  # invoke pipeline.run
-    load_deployed(aws_session(emulator, env, local=True), target)  # invoke endpoint.test: the label set
+    deployed_metadata(aws_session(emulator, env, local=True), target)  # invoke endpoint.test: the label set
     assert {
         "sagemaker:CreatePipeline",
         "sagemaker:UpdatePipeline",
         "sagemaker:StartPipelineExecution",
         "sagemaker:DescribeModel",
+        "sagemaker:DescribeModelPackage",
         "s3:PutObject",
         "s3:GetObject",
     } <= recorder.operations()
@@ -177,7 +178,7 @@ def test_sagemaker_role_prefixes_are_the_ones_the_pipeline_and_endpoint_use(cfg,
     read, write = sagemaker_role_prefixes(cfg, env)
     bucket = cfg.data_bucket(env)
     reads = {
-        "InputDataUri": key_of(cfg.dataset_uri(env), bucket),
+        "InputDataUri": key_of(cfg.dataset_pointer_uri(env), bucket),
         "step code": key_of(code_prefix(cfg, env), bucket) + "/",
         "model artifacts (evaluate, endpoint)": "models/",
         "step outputs (next steps, champion evaluation.json)": "pipeline-runs/",

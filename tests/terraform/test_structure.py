@@ -9,7 +9,7 @@ import pytest
 
 from tests.terraform import tfparse
 
-ROOT_BLOCKS = {"terraform", "provider", "module", "data", "locals", "variable", "output", "check"}
+ROOT_BLOCKS = {"terraform", "provider", "module", "data", "locals", "variable", "output", "check", "removed"}
 MODULE_FILES = {"main.tf", "variables.tf", "outputs.tf", "versions.tf", "README.md"}
 
 
@@ -80,9 +80,17 @@ def test_versions_are_pinned(tf):
     for root in tfparse.ROOTS:
         text = (tf / root / "versions.tf").read_text()
         assert 'required_version = ">= 1.10"' in text
-        assert re.search(r'version\s*=\s*"~> 6\.\d+"', text), f"{root}: pin the AWS provider with ~> 6.x"
+        # 5.100+ and every 6.x: the build machine's mirror has 5.100, the registry the newest 6.x.
+        assert 'version = ">= 5.100, < 7.0"' in text, f"{root}: allow the AWS provider >= 5.100, < 7.0"
     for module in tfparse.modules(tf):
-        assert 'version = ">= 6.0"' in (module / "versions.tf").read_text(), module.name
+        assert 'version = ">= 5.100"' in (module / "versions.tf").read_text(), module.name
+
+
+def test_no_attribute_that_exists_in_one_provider_major_only(tf):
+    """`data.aws_region.current.name` is deprecated in 6.x and `.region` does not exist in 5.x."""
+    for path in tf.rglob("*.tf"):
+        text = path.read_text()
+        assert not re.search(r"data\.aws_region\.\w+\.(name|region)\b", text), f"{path}: read the region as .id"
 
 
 def test_operations_and_main_use_a_partial_s3_backend_with_native_locking(tf, repo_root):

@@ -40,7 +40,32 @@ def test_the_role_may_pull_the_hugging_face_image_the_definition_names(cfg):
     assert "${local.huggingface_training_arn}" in call["ecr_repository_arns"]
     main = (TF / "main" / "main.tf").read_text()
     assert (
-        'huggingface_training_arn = "arn:aws:ecr:${data.aws_region.current.region}:'
+        'huggingface_training_arn = "arn:aws:ecr:${data.aws_region.current.id}:'
         "${var.huggingface_training_image_repository.account_id}:repository/"
         '${var.huggingface_training_image_repository.name}"'
     ) in main
+
+
+@pytest.mark.parametrize("env", ["dev", "prod"])
+def test_the_workload_boundary_allows_the_transformer_familys_calls(cfg, env):
+    from tests.terraform.iameval import Renderer
+
+    boundary = Renderer(cfg).statements("workload_boundary", env)
+    image = definition(cfg, env, TAG, "transformer")
+    train = steps_by_name(json.loads(image))["Train"]["Arguments"]
+    registry, repository_tag = train["AlgorithmSpecification"]["TrainingImage"].split("/", 1)
+    repository = f"arn:aws:ecr:{cfg.region}:{registry.split('.')[0]}:repository/{repository_tag.split(':')[0]}"
+    checkpoint = f"arn:aws:s3:::{cfg.data_bucket(env)}/{key_of(cfg.checkpoint_prefix(env), cfg.data_bucket(env))}/x"
+    needed = [
+        ("ecr:BatchGetImage", repository),
+        ("ecr:GetDownloadUrlForLayer", repository),
+        ("s3:GetObject", checkpoint),
+        ("s3:PutObject", checkpoint),
+        ("sagemaker:CreateTrainingJob", f"arn:aws:sagemaker:{cfg.region}:{cfg.accounts[env]}:training-job/x"),
+    ]
+    assert train["EnableManagedSpotTraining"] is True  # the spot job the boundary must let through
+    allows = [s for s in boundary if s.effect == "Allow"]
+    missing = [f"{a} on {r}" for a, r in needed if not any(s.matches(a, r, {}) for s in allows)]
+    assert missing == []
+    other = f"arn:aws:ecr:{cfg.region}:{registry.split('.')[0]}:repository/some-other-image"
+    assert not any(s.matches("ecr:BatchGetImage", other, {}) for s in allows)

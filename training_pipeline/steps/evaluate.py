@@ -3,25 +3,35 @@
 SageMaker processing contract (paths under OPT_ML_ROOT, default /opt/ml):
     input   /opt/ml/processing/model/model.tar.gz     (the Train step's artifact)
             /opt/ml/processing/test/*.csv
+            /opt/ml/processing/test/dataset.json (the dataset id Preprocess resolved)
+            /opt/ml/processing/lib/csvrows.py    (the shared CSV reader)
     output  /opt/ml/processing/evaluation/evaluation.json
 
 evaluation.json uses SageMaker's model-quality layout (`multiclass_classification_metrics`
 with accuracy, macro_f1, weighted_f1, confusion_matrix) so the registry shows it, plus a
 per-class report and `champion`: the accuracy of the newest Approved package in the
 `--model-package-group` (0.0 when there is none). Looking the champion up here, inside the
-run, means the pipeline's condition also knows it for scheduled runs.
+run, means the pipeline's condition also knows it for scheduled runs. `dataset` carries the
+id of the dataset the model was trained and tested on; the Register step copies it into the
+model package (CustomerMetadataProperties `dataset-id`).
 
 The model's family (metadata.json) decides how it is loaded: TF-IDF (joblib, our training
-image) or a fine-tuned transformer (Hugging Face, run in the Hugging Face image).
+image) or a fine-tuned transformer (Hugging Face, run in the Hugging Face image); both
+families write the same evaluation.json.
 
-Each step script is self-contained (SageMaker uploads it alone into its container), so the
-few lines it shares with train.py (`read_channel`) stand in both.
+`model_artifact` records the SHA-256 of the model.tar.gz evaluated here and a digest of the
+files in it (sha256 over sorted `path NUL sha256(file)` lines, as `inference.integrity`
+computes it); the Register step copies both into the model package, and every load checks them.
+
+SageMaker uploads a processing script alone, so the shared reader (`csvrows.py`) comes in
+through the step's `lib` input; `csvrows()` finds it there or beside this file.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
+import hashlib
+import importlib
 import json
 import os
 import sys
@@ -36,26 +46,56 @@ def opt_ml() -> Path:
     return Path(os.environ.get("OPT_ML_ROOT", "/opt/ml"))
 
 
-def load_model(model_dir: Path):
-    """The model in model.tar.gz: something with `classes_` and `predict(texts)`, by its family.
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1024 * 1024):
+            digest.update(chunk)
+    return digest.hexdigest()
 
-    metadata.json names the family: `tfidf` (model.joblib; older artifacts have no family) or
-    `transformer` (a saved Hugging Face model; this step then runs in the Hugging Face image).
+
+def content_sha256(root: Path) -> str:
+    """Digest of a directory tree (the same definition as inference.integrity.content_sha256)."""
+    lines = []
+    for path in sorted(root.rglob("*"), key=lambda p: p.relative_to(root).as_posix()):
+        relative = path.relative_to(root).as_posix()
+        if path.is_symlink():
+            lines.append(f"{relative}\0link:{os.readlink(path)}\n")
+        elif path.is_file():
+            lines.append(f"{relative}\0{file_sha256(path)}\n")
+    return hashlib.sha256("".join(lines).encode("utf-8")).hexdigest()
+
+
+def load_model(model_dir: Path):
+    """(model, {"sha256": archive digest, "content_sha256": digest of its files}).
+
+    The model has `classes_` and `predict(texts)`. metadata.json names its family: `tfidf`
+    (model.joblib; older artifacts have no family) or `transformer` (a saved Hugging Face model;
+    this step then runs in the Hugging Face image). The digests cover either family's files.
     """
     archive = model_dir / "model.tar.gz"
     extract_dir = model_dir / "extracted"
     with tarfile.open(archive) as tar:
         tar.extractall(extract_dir, filter="data")
+    digests = {"sha256": file_sha256(archive), "content_sha256": content_sha256(extract_dir)}
     metadata_path = extract_dir / "metadata.json"
     metadata = json.loads(metadata_path.read_text()) if metadata_path.exists() else {}
     family = metadata.get("family", "tfidf")
     if family == "transformer":
-        return TransformerModel(extract_dir, metadata)
+        return TransformerModel(extract_dir, metadata), digests
     if family != "tfidf":
         raise SystemExit(f"evaluate: model family '{family}' is unknown; expected tfidf or transformer")
     import joblib
 
-    return joblib.load(extract_dir / "model.joblib")
+    return joblib.load(extract_dir / "model.joblib"), digests
+
+
+def csvrows():
+    """The shared CSV reader: beside this file (training sourcedir, tests) or the processing `lib` input."""
+    for directory in (Path(__file__).resolve().parent, opt_ml() / "processing" / "lib"):
+        if (directory / "csvrows.py").is_file() and str(directory) not in sys.path:
+            sys.path.insert(0, str(directory))
+    return importlib.import_module("csvrows")
 
 
 class TransformerModel:
@@ -91,13 +131,7 @@ class TransformerModel:
 
 
 def read_channel(directory: Path) -> tuple[list[str], list[str]]:
-    texts, labels = [], []
-    for path in sorted(directory.glob("**/*.csv")):
-        with path.open(newline="", encoding="utf-8") as handle:
-            for row in csv.DictReader(handle):
-                texts.append(row[TEXT_COLUMN])
-                labels.append(row[LABEL_COLUMN])
-    return texts, labels
+    return csvrows().read_channel(directory, TEXT_COLUMN, LABEL_COLUMN)
 
 
 def metric(value: float) -> dict:
@@ -128,6 +162,15 @@ def report(y_true: list[str], y_pred: list[str], labels: list[str]) -> dict:
     }
 
 
+def split_s3_uri(uri: str) -> tuple[str, str]:
+    """'s3://bucket/key' -> ('bucket', 'key'). This script runs alone in its container, so it keeps
+    its own copy of awsenv.s3uri.split_s3_uri(need_key=True); tests/test_s3uri.py holds them equal."""
+    bucket, _, key = uri.removeprefix("s3://").partition("/") if uri.startswith("s3://") else ("", "", "")
+    if not bucket or not key:
+        raise ValueError(f"S3 URI: '{uri}' is not s3://<bucket>/<key>")
+    return bucket, key
+
+
 def champion(group: str) -> dict:
     """Accuracy of the newest Approved package in `group` ({"accuracy": 0.0} when none)."""
     import boto3
@@ -155,10 +198,17 @@ def champion(group: str) -> dict:
     if not uri:
         print(f"evaluate: champion {arn} has no model-quality metrics; treating its accuracy as 0.0")
         return {"model_package_arn": arn, "accuracy": 0.0}
-    bucket, key = uri.removeprefix("s3://").split("/", 1)
+    bucket, key = split_s3_uri(uri)
     body = json.loads(boto3.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read())
     accuracy = float(body["multiclass_classification_metrics"]["accuracy"]["value"])
     return {"model_package_arn": arn, "accuracy": accuracy}
+
+
+def dataset_info(test_dir: Path) -> dict:
+    """{"dataset_id", "uri"} that Preprocess wrote beside the test channel ("unknown" when absent)."""
+    path = test_dir / "dataset.json"
+    info = json.loads(path.read_text()) if path.is_file() else {}
+    return {"dataset_id": info.get("dataset_id") or "unknown", "uri": info.get("uri")}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -166,20 +216,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model-package-group", default="", help="registry group holding the champion")
     args = parser.parse_args(argv)
     root = opt_ml() / "processing"
-    model = load_model(root / "model")
+    model, digests = load_model(root / "model")
     texts, labels = read_channel(root / "test")
     if not texts:
         raise SystemExit(f"evaluate: no test rows in {root / 'test'}")
     classes = sorted(set(labels) | {str(c) for c in model.classes_})
     result = report(labels, [str(p) for p in model.predict(texts)], classes)
+    result["model_artifact"] = digests
     result["champion"] = champion(args.model_package_group) if args.model_package_group else {"accuracy": 0.0}
+    result["dataset"] = dataset_info(root / "test")
     out = root / "evaluation"
     out.mkdir(parents=True, exist_ok=True)
     (out / "evaluation.json").write_text(json.dumps(result, indent=2, sort_keys=True) + "\n")
     metrics = result["multiclass_classification_metrics"]
     print(
         f"evaluate: accuracy={metrics['accuracy']['value']} macro_f1={metrics['macro_f1']['value']} "
-        f"champion_accuracy={result['champion']['accuracy']}"
+        f"champion_accuracy={result['champion']['accuracy']} dataset={result['dataset']['dataset_id']}"
     )
     return 0
 

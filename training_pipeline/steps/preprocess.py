@@ -1,17 +1,26 @@
-"""Processing step 1: clean the uploaded train/test/validation channels.
+"""Processing step 1: resolve the dataset once, verify it, and clean the three channels.
 
 SageMaker processing contract (paths under OPT_ML_ROOT, default /opt/ml):
-    input   /opt/ml/processing/input/{train,test,validation}/*.csv   (InputDataUri)
+    input   /opt/ml/processing/input/   (InputDataUri) either
+              - current.json: the pointer `invoke data.upload` writes (the default and what the
+                retraining schedule passes): the version it names is downloaded here, once
+                per execution, so later steps all see the same dataset; or
+              - one dataset version: manifest.json + {train,test,validation}/data.csv
+            /opt/ml/processing/lib/csvrows.py   (the shared CSV reader)
     output  /opt/ml/processing/output/{train,test,validation}/data.csv
+            /opt/ml/processing/output/test/dataset.json   ({"dataset_id", "uri"}: what the run used)
 
-Self-contained (standard library only): SageMaker uploads this one file as the step's code.
-Whitespace is normalised, empty texts dropped, and test/validation rows whose label never
-occurs in train are dropped (the model could not predict them), each with a log line.
+Every file is checked against the manifest's SHA-256 before it is read. Whitespace is
+normalised, empty texts dropped, and test/validation rows whose label never occurs in train
+are dropped (the model could not predict them), each with a log line.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
+import importlib
+import json
 import os
 import sys
 from pathlib import Path
@@ -19,22 +28,83 @@ from pathlib import Path
 TEXT_COLUMN = "transcription"
 LABEL_COLUMN = "medical_specialty"
 SPLITS = ("train", "test", "validation")
+MANIFEST = "manifest.json"
 
 
 def opt_ml() -> Path:
     return Path(os.environ.get("OPT_ML_ROOT", "/opt/ml"))
 
 
+def csvrows():
+    """The shared reader: beside this file (training, tests) or the processing `lib` input."""
+    for directory in (Path(__file__).resolve().parent, opt_ml() / "processing" / "lib"):
+        if (directory / "csvrows.py").is_file() and str(directory) not in sys.path:
+            sys.path.insert(0, str(directory))
+    return importlib.import_module("csvrows")
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def download_version(pointer: dict, directory: Path) -> Path:
+    """Download the version a pointer names (manifest first, then its files) into `directory`."""
+    import boto3
+
+    bucket, _, prefix = pointer["uri"].removeprefix("s3://").partition("/")
+    s3 = boto3.client("s3")
+    directory.mkdir(parents=True, exist_ok=True)
+    s3.download_file(bucket, prefix + MANIFEST, str(directory / MANIFEST))
+    if sha256(directory / MANIFEST) != pointer["manifest_sha256"]:
+        raise SystemExit(f"preprocess: {pointer['uri']}{MANIFEST} does not match the pointer; upload the data again")
+    for key in json.loads((directory / MANIFEST).read_text())["files"]:
+        (directory / key).parent.mkdir(parents=True, exist_ok=True)
+        s3.download_file(bucket, prefix + key, str(directory / key))
+    return directory
+
+
+def resolve(source: Path, workdir: Path) -> tuple[Path, dict]:
+    """(directory holding the splits, {"dataset_id", "uri"}) for what InputDataUri named."""
+    pointers = [p for p in sorted(source.glob("*.json")) if p.name != MANIFEST]
+    if pointers:
+        pointer = json.loads(pointers[0].read_text())
+        if not {"dataset_id", "uri", "manifest_sha256"} <= set(pointer):
+            raise SystemExit(
+                f"preprocess: {pointers[0].name} is not a dataset pointer; upload with `invoke data.upload`"
+            )
+        print(f"preprocess: {pointers[0].name} -> dataset {pointer['dataset_id']} ({pointer['uri']})")
+        directory = download_version(pointer, workdir)
+        return directory, {"dataset_id": pointer["dataset_id"], "uri": pointer["uri"]}
+    if (source / MANIFEST).is_file():
+        return source, {"dataset_id": json.loads((source / MANIFEST).read_text())["dataset_id"], "uri": None}
+    return source, {"dataset_id": None, "uri": None}
+
+
+def verify(directory: Path) -> None:
+    """Every file of the manifest has its SHA-256 (a damaged or mixed dataset stops the run)."""
+    manifest_path = directory / MANIFEST
+    if not manifest_path.is_file():
+        print("preprocess: no manifest.json; the data is not verified")
+        return
+    for key, facts in json.loads(manifest_path.read_text())["files"].items():
+        path = directory / key
+        if not path.is_file() or sha256(path) != facts["sha256"]:
+            raise SystemExit(f"preprocess: {key} is missing or does not match manifest.json; upload the data again")
+
+
 def read_channel(directory: Path) -> list[tuple[str, str]]:
-    files = sorted(directory.glob("**/*.csv"))
-    if not files:
+    reader = csvrows()
+    if not sorted(directory.glob("**/*.csv")):
         raise SystemExit(f"preprocess: no CSV file in {directory}; upload data with `invoke data.upload`")
-    rows = []
-    for path in files:
-        with path.open(newline="", encoding="utf-8") as handle:
-            for row in csv.DictReader(handle):
-                rows.append((" ".join((row.get(TEXT_COLUMN) or "").split()), (row.get(LABEL_COLUMN) or "").strip()))
-    return rows
+    try:
+        texts, labels = reader.read_channel(directory, TEXT_COLUMN, LABEL_COLUMN)
+    except reader.CsvError as error:
+        raise SystemExit(f"preprocess: {directory.name}/{error}") from None
+    return list(zip(texts, labels, strict=True))
 
 
 def clean(splits: dict[str, list[tuple[str, str]]]) -> tuple[dict[str, list[tuple[str, str]]], list[str]]:
@@ -65,7 +135,9 @@ def write_channel(directory: Path, rows: list[tuple[str, str]]) -> None:
 
 def main() -> None:
     root = opt_ml() / "processing"
-    splits = {name: read_channel(root / "input" / name) for name in SPLITS}
+    directory, dataset = resolve(root / "input", root / "dataset")
+    verify(directory)
+    splits = {name: read_channel(directory / name) for name in SPLITS}
     cleaned, log = clean(splits)
     for line in log:
         print(f"preprocess: {line}")
@@ -74,6 +146,8 @@ def main() -> None:
     for name, rows in cleaned.items():
         write_channel(root / "output" / name, rows)
         print(f"preprocess: {name}: {len(rows)} rows")
+    (root / "output" / "test" / "dataset.json").write_text(json.dumps(dataset, sort_keys=True) + "\n")
+    print(f"preprocess: dataset {dataset['dataset_id']}")
 
 
 if __name__ == "__main__":

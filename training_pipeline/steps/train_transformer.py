@@ -1,7 +1,7 @@
 """Training step (transformer family): fine-tune a Hugging Face encoder to classify the texts.
 
-SageMaker training contract as in train.py (channels, hyperparameters.json, SM_MODEL_DIR,
-/opt/ml/output/failure), run in the Hugging Face PyTorch training image on a GPU, plus:
+SageMaker training contract as in train.py (channels read by the shared csvrows.py shipped in
+the same sourcedir, hyperparameters.json, SM_MODEL_DIR, /opt/ml/output/failure), run in the Hugging Face PyTorch training image on a GPU, plus:
     checkpoints   /opt/ml/checkpoints (the job's CheckpointConfig.LocalPath). SageMaker copies
                   it to the checkpoint S3 URI while the job runs and, when a managed spot job
                   restarts after an interruption, puts the last copy back before the script
@@ -18,7 +18,7 @@ read from safetensors only and no remote code is run.
 
 from __future__ import annotations
 
-import csv
+import importlib
 import json
 import math
 import os
@@ -64,14 +64,16 @@ def hyperparameters(path: Path) -> dict:
     return params
 
 
+def csvrows():
+    """The shared CSV reader (csvrows.py), shipped beside this file in the sourcedir."""
+    directory = str(Path(__file__).resolve().parent)
+    if directory not in sys.path:
+        sys.path.insert(0, directory)
+    return importlib.import_module("csvrows")
+
+
 def read_channel(directory: Path) -> tuple[list[str], list[str]]:
-    texts, labels = [], []
-    for path in sorted(directory.glob("**/*.csv")):
-        with path.open(newline="", encoding="utf-8") as handle:
-            for row in csv.DictReader(handle):
-                texts.append(row[TEXT_COLUMN])
-                labels.append(row[LABEL_COLUMN])
-    return texts, labels
+    return csvrows().read_channel(directory, TEXT_COLUMN, LABEL_COLUMN)
 
 
 def resolve_model(name: str) -> str:

@@ -8,10 +8,10 @@ data "aws_region" "current" {}
 
 locals {
   account    = data.aws_caller_identity.current.account_id
-  arn_prefix = "arn:${data.aws_partition.current.partition}:sagemaker:${data.aws_region.current.region}:${local.account}"
+  arn_prefix = "arn:${data.aws_partition.current.partition}:sagemaker:${data.aws_region.current.id}:${local.account}"
   log_group  = "/aws/lambda/${var.function_name}"
 
-  alarm_prefix = "arn:${data.aws_partition.current.partition}:cloudwatch:${data.aws_region.current.region}:${local.account}:alarm"
+  alarm_prefix = "arn:${data.aws_partition.current.partition}:cloudwatch:${data.aws_region.current.id}:${local.account}:alarm"
   endpoint_arns = [
     "${local.arn_prefix}:endpoint/${var.endpoint_name}",
     "${local.arn_prefix}:endpoint-config/${var.endpoint_name}-*",
@@ -140,7 +140,7 @@ data "aws_iam_policy_document" "this" {
   statement {
     sid       = "ScaleEndpointVariants"
     actions   = ["application-autoscaling:PutScalingPolicy", "application-autoscaling:RegisterScalableTarget"]
-    resources = ["arn:${data.aws_partition.current.partition}:application-autoscaling:${data.aws_region.current.region}:${local.account}:scalable-target/*"]
+    resources = ["arn:${data.aws_partition.current.partition}:application-autoscaling:${data.aws_region.current.id}:${local.account}:scalable-target/*"]
 
     condition {
       test     = "StringEquals"
@@ -178,9 +178,10 @@ data "aws_iam_policy_document" "this" {
 resource "aws_iam_role" "this" {
   count = var.create ? 1 : 0
 
-  name               = var.function_name
-  assume_role_policy = data.aws_iam_policy_document.assume.json
-  tags               = var.tags
+  name                 = var.function_name
+  assume_role_policy   = data.aws_iam_policy_document.assume.json
+  permissions_boundary = var.permissions_boundary_arn
+  tags                 = var.tags
 }
 
 resource "aws_iam_role_policy" "this" {
@@ -265,13 +266,9 @@ resource "aws_cloudwatch_event_rule" "this" {
 
   name        = "${var.function_name}-model-approval"
   description = "Approval decisions on model packages of ${var.model_package_group_name}"
-  event_pattern = jsonencode({
-    source      = ["aws.sagemaker"]
-    detail-type = ["SageMaker Model Package State Change"]
-    detail = {
-      ModelPackageGroupName = [var.model_package_group_name]
-      ModelApprovalStatus   = ["Approved", "Rejected"]
-    }
+  # The same file is the pattern of the local event bus (laptop/events.py): one pattern, two buses.
+  event_pattern = templatefile("${path.module}/event-pattern.json.tftpl", {
+    model_package_group_name = var.model_package_group_name
   })
   tags = var.tags
 }

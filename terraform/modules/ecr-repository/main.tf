@@ -100,7 +100,7 @@ data "aws_iam_policy_document" "this" {
     condition {
       test     = "StringLike"
       variable = "aws:SourceArn"
-      values   = [for id in var.pull_account_ids : "arn:${data.aws_partition.current.partition}:lambda:${data.aws_region.current.region}:${id}:function:*"]
+      values   = [for id in var.pull_account_ids : "arn:${data.aws_partition.current.partition}:lambda:${data.aws_region.current.id}:${id}:function:*"]
     }
   }
 }

@@ -32,12 +32,13 @@ variable "oidc_provider_url" {
 }
 
 variable "subjects" {
-  description = "Exact `sub` claims allowed to assume the role, e.g. `repo:org/name:ref:refs/heads/main` or `repo:org/name:environment:prod`. Wildcards are refused."
+  description = "Exact `sub` claims allowed to assume the role, e.g. `repo:org/name:ref:refs/heads/main` or `repo:org/name:environment:prod`. Wildcards and tag subjects are refused."
   type        = list(string)
 
+  # A tag subject would let a job without `environment:` (no reviewers) assume the role.
   validation {
-    condition     = length(var.subjects) > 0 && alltrue([for s in var.subjects : can(regex("^repo:[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+:(ref:refs/(heads|tags)/[A-Za-z0-9_./-]+|environment:[A-Za-z0-9_.-]+)$", s))])
-    error_message = "Each subject must be an exact GitHub sub claim (repo:OWNER/NAME:ref:refs/heads/BRANCH, :ref:refs/tags/TAG or :environment:NAME); '*' is not allowed."
+    condition     = length(var.subjects) > 0 && alltrue([for s in var.subjects : can(regex("^repo:[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+:(ref:refs/heads/[A-Za-z0-9_./-]+|environment:[A-Za-z0-9_.-]+)$", s))])
+    error_message = "Each subject must be an exact GitHub sub claim (repo:OWNER/NAME:ref:refs/heads/BRANCH or :environment:NAME); '*' and refs/tags/ subjects are not allowed."
   }
 }
 
@@ -61,4 +62,23 @@ variable "tags" {
   description = "Tags for the role."
   type        = map(string)
   default     = {}
+}
+
+variable "permissions_boundary_arn" {
+  description = "ARN of the permissions boundary the role must carry (created by terraform/operations; the CI policy refuses a role without it)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-zA-Z-]*:iam::[0-9]{12}:policy/", var.permissions_boundary_arn))
+    error_message = "permissions_boundary_arn must be an IAM policy ARN (arn:aws:iam::<account>:policy/<name>)."
+  }
+}
+
+variable "managed_policies" {
+  description = "More permissions as customer managed policies attached to the role, by policy name: a description and the JSON of an aws_iam_policy_document (each at most 6,144 characters)."
+  type = map(object({
+    description = string
+    policy_json = string
+  }))
+  default = {}
 }

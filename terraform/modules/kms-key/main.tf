@@ -104,13 +104,13 @@ data "aws_iam_policy_document" "this" {
 
       principals {
         type        = "Service"
-        identifiers = ["logs.${data.aws_region.current.region}.amazonaws.com"]
+        identifiers = ["logs.${data.aws_region.current.id}.amazonaws.com"]
       }
 
       condition {
         test     = "ArnLike"
         variable = "kms:EncryptionContext:aws:logs:arn"
-        values   = ["arn:${data.aws_partition.current.partition}:logs:${data.aws_region.current.region}:${local.account}:log-group:*"]
+        values   = ["arn:${data.aws_partition.current.partition}:logs:${data.aws_region.current.id}:${local.account}:log-group:*"]
       }
     }
   }

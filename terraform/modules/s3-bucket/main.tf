@@ -114,7 +114,8 @@ data "aws_iam_policy_document" "this" {
 }
 
 resource "aws_s3_bucket_policy" "this" {
-  count = var.create ? 1 : 0
+  # No statement, no policy: S3 rejects a bucket policy without statements.
+  count = var.create && (var.deny_insecure_transport || var.policy_json != null) ? 1 : 0
 
   bucket = aws_s3_bucket.this[0].id
   policy = data.aws_iam_policy_document.this[0].json

@@ -8,7 +8,8 @@ print a summary table. The emulator is started if it is not running, and whateve
 started (emulator, local endpoints) is stopped at the end, also on Ctrl-C, SIGTERM or failure.
 
 The data upload and the pipeline run are the training pipeline's (`PipelineHooks`); tests pass
-their own hooks.
+their own hooks. Approvals reach the auto-deploy handler through the emulator's event bus, on
+the rule `laptop.events` subscribes with the pattern terraform gives the real rule.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ from awsenv.errors import UserError
 from inference.client import SAMPLE_TEXTS, format_prediction, http_call, local_port, predictions
 
 DEMO_TEXTS = SAMPLE_TEXTS[:3]
-SCHEDULE_EXPRESSION = "cron(0 3 ? * MON *)"  # Mondays 03:00 UTC
 
 
 @dataclass
@@ -97,49 +97,77 @@ def _pipeline_lines(log: list[str]) -> list[str]:
     return [f"             {line.strip()}" for line in log if line.startswith(("evaluation:", "pipeline:"))]
 
 
-def serve_env(cfg: Config, trained: Trained, servers: list, say: Callable[[str], None]) -> EnvResult:
-    """Approve the new package (-> auto-deploy), serve the deployed model locally, invoke it."""
-    from awsenv.local_events import model_package_state_changed
-    from awsenv.sessions import aws_session
+def pick_package(sm, cfg: Config, trained: Trained, say: Callable[[str], None]):
+    """The package the pipeline just registered, or (none registered) the newest approved one."""
     from inference import registry
+
+    if trained.package_arn is not None:
+        package = registry.describe(sm, trained.package_arn)
+        say(f"  pipeline   {trained.seconds:.1f} s: model package v{package.version} ({package.status})")
+        return package
+    say(f"  pipeline   {trained.seconds:.1f} s: no new model package; serving the approved one")
+    package = registry.latest_approved(sm, cfg.model_package_group(trained.env))
+    if package is None:
+        raise UserError(
+            f"demo: {trained.env}: the pipeline registered no model and none is approved; see the pipeline log"
+        )
+    return package
+
+
+def approve(sm, cfg: Config, env: str, package, say: Callable[[str], None]) -> str:
+    """Approve `package`; its state-change event reaches the auto-deploy rule on the env's bus."""
+    from inference import registry
+    from laptop.events import deliver_model_package_change
+
+    registry.set_approval(sm, package.group, package.version, "Approved", "approved by make demo")
+    action = deliver_model_package_change(cfg, env, sm, package.arn)
+    if action["action"] == "failed":
+        raise UserError(f"demo: {env}: the auto-deploy handler failed: {action['reason']}")
+    say(f"  approve    v{package.version} -> auto-deploy: {action['action']} {action.get('config', '')}".rstrip())
+    return action["action"]
+
+
+def serve(session, cfg: Config, env: str, servers: list, say: Callable[[str], None]) -> str:
+    """Serve the model the env's endpoint deployed on 127.0.0.1 (the env's port, else any free one)."""
     from inference.artifacts import load_deployed
     from inference.deployer import Target
-    from inference.server import serve_in_thread
+    from inference.server import start_server
+
+    deployed = load_deployed(session, Target.from_config(cfg, env, local=True))
+    try:
+        server, url = start_server(deployed.model_dir, port=local_port(cfg, env))
+    except OSError:
+        server, url = start_server(deployed.model_dir)  # default port taken: any free port
+    servers.append(server)
+    say(f"  serve      {url}  (model package v{deployed.info['version']})")
+    return url
+
+
+def probe(url: str, say: Callable[[str], None]) -> float:
+    """Predict the demo texts once (printed), then the median latency of single requests."""
+    status, payload = http_call(url, json.dumps({"instances": list(DEMO_TEXTS)}).encode(), "application/json")
+    for text, prediction in zip(DEMO_TEXTS, predictions(status, payload), strict=True):
+        say("  " + format_prediction(text, prediction, width=56))
+    return _latency(url)
+
+
+def serve_env(cfg: Config, trained: Trained, servers: list, say: Callable[[str], None]) -> EnvResult:
+    """Approve the new package (-> auto-deploy), serve the deployed model locally, invoke it."""
+    from awsenv.sessions import aws_session
+    from inference import registry
 
     env = trained.env
-    result = EnvResult(env, endpoint=cfg.endpoint_name(env))
     session = aws_session(cfg, env, local=True)
     sm = session.client("sagemaker")
     say(f"== {env} (account {cfg.accounts[env]})")
     say(f"  data       {trained.input_uri}")
-    if trained.package_arn is None:
-        say(f"  pipeline   {trained.seconds:.1f} s: no new model package; serving the approved one")
-        package = registry.latest_approved(sm, cfg.model_package_group(env))
-        if package is None:
-            raise UserError(f"demo: {env}: the pipeline registered no model and none is approved; see the pipeline log")
-    else:
-        package = registry.describe(sm, trained.package_arn)
-        say(f"  pipeline   {trained.seconds:.1f} s: model package v{package.version} ({package.status})")
+    package = pick_package(sm, cfg, trained, say)
     for line in _pipeline_lines(trained.log):
         say(line)
-    result.version = package.version
+    result = EnvResult(env, version=package.version, endpoint=cfg.endpoint_name(env))
     result.accuracy = registry.accuracy(session.client("s3"), package)
-    registry.set_approval(sm, package.group, package.version, "Approved", "approved by make demo")
-    action = model_package_state_changed(cfg, env, package.arn)
-    result.deploy = action["action"]
-    say(f"  approve    v{package.version} -> auto-deploy: {action['action']} {action.get('config', '')}".rstrip())
-
-    deployed = load_deployed(session, Target.from_config(cfg, env, local=True))
-    try:
-        server, url = serve_in_thread(deployed.model, port=local_port(cfg, env))
-    except OSError:
-        server, url = serve_in_thread(deployed.model)  # default port taken: any free port
-    servers.append(server)
-    say(f"  serve      {url}  (model package v{deployed.info['version']})")
-    status, payload = http_call(url, json.dumps({"instances": list(DEMO_TEXTS)}).encode(), "application/json")
-    for text, prediction in zip(DEMO_TEXTS, predictions(status, payload), strict=True):
-        say("  " + format_prediction(text, prediction, width=56))
-    result.latency_ms = _latency(url)
+    result.deploy = approve(sm, cfg, env, package, say)
+    result.latency_ms = probe(serve(session, cfg, env, servers, say), say)
     return result
 
 
@@ -157,37 +185,6 @@ def train_all(cfg: Config, hooks: PipelineHooks, envs: tuple[str, ...]) -> list[
             raise
 
 
-def register_schedule(cfg: Config, env: str = "prod") -> str:
-    """Prod's weekly retraining: an EventBridge Scheduler schedule that starts the pipeline (upsert)."""
-    from awsenv.sessions import aws_session
-
-    session = aws_session(cfg, env, local=True)
-    scheduler = session.client("scheduler")
-    account = cfg.accounts[env]
-    name = f"{cfg.project}-retraining"
-    arguments = {
-        "Name": name,
-        "ScheduleExpression": SCHEDULE_EXPRESSION,
-        "FlexibleTimeWindow": {"Mode": "OFF"},
-        "Target": {
-            "Arn": f"arn:aws:sagemaker:{cfg.region}:{account}:pipeline/{cfg.pipeline_name(env)}",
-            "RoleArn": f"arn:aws:iam::{account}:role/{cfg.project}-scheduler",
-            "SageMakerPipelineParameters": {
-                "PipelineParameterList": [
-                    {"Name": "InputDataUri", "Value": cfg.dataset_uri(env)},
-                    {"Name": "ModelApprovalStatus", "Value": "PendingManualApproval"},
-                ]
-            },
-        },
-    }
-    try:
-        scheduler.get_schedule(Name=name)
-        scheduler.update_schedule(**arguments)
-    except scheduler.exceptions.ResourceNotFoundException:
-        scheduler.create_schedule(**arguments)
-    return f"{name} ({SCHEDULE_EXPRESSION}) -> pipeline {cfg.pipeline_name(env)} in {env}"
-
-
 def summary(results: list[EnvResult]) -> list[str]:
     rows = [f"  {'env':<8} {'model':<6} {'accuracy':<9} {'endpoint':<32} {'deploy':<10} {'p50 latency'}"]
     for r in results:
@@ -197,11 +194,62 @@ def summary(results: list[EnvResult]) -> list[str]:
     return rows
 
 
+def start_emulator(cfg: Config, say: Callable[[str], None]) -> bool:
+    """Start the emulator unless it runs already; True when this demo started it."""
+    from awsenv import emulator
+
+    if emulator.status(cfg).running:
+        say(f"emulator   already running at {cfg.emulator_url} (left running)")
+        return False
+    emulator.start(cfg)
+    say(f"emulator   started at {cfg.emulator_url}")
+    return True
+
+
+def subscribe(cfg: Config, envs: tuple[str, ...], say: Callable[[str], None]) -> None:
+    """Each env's auto-deploy rule on its account's event bus (the pattern terraform gives the real rule)."""
+    from laptop.events import subscribe_auto_deploy
+
+    for env in envs:
+        rule = subscribe_auto_deploy(cfg, env)
+    say(f"events     rule {rule.name} -> auto-deploy handler, in {', '.join(envs)}")
+
+
+def print_summary(results: list[EnvResult], started_at: float, say: Callable[[str], None]) -> None:
+    say("")
+    say("summary")
+    for line in summary(results):
+        say(line)
+    say(f"demo finished in {time.monotonic() - started_at:.1f} s")
+
+
+def stop(cfg: Config, servers: list, started_emulator: bool, say: Callable[[str], None]) -> None:
+    """Stop what the demo started: the local endpoints, and the emulator if it was not running."""
+    from awsenv import emulator
+
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+    if started_emulator:
+        say(f"emulator   {emulator.stop(cfg)}")
+
+
+def steps(cfg: Config, hooks: PipelineHooks, envs: tuple[str, ...], servers: list, say) -> list[EnvResult]:
+    """The demo's steps, in order."""
+    subscribe(cfg, envs, say)
+    say(f"pipelines  running for {', '.join(envs)} (in parallel: one account each)")
+    trained = train_all(cfg, hooks, envs)
+    results = [serve_env(cfg, item, servers, say) for item in trained]
+    if "prod" in envs:
+        from laptop.schedule import register_schedule
+
+        say(f"schedule   {register_schedule(cfg)}")
+    return results
+
+
 def run(cfg: Config, hooks: PipelineHooks | None = None, envs: tuple[str, ...] = ENVIRONMENTS,
         say: Callable[[str], None] = print) -> list[EnvResult]:  # fmt: skip
     """The demo; returns one EnvResult per environment. Stops what it started, whatever happens."""
-    from awsenv import emulator
-
     started_at = time.monotonic()
     logging.getLogger("inference").setLevel(logging.WARNING)  # the demo prints each decision itself
     servers: list[Any] = []
@@ -213,28 +261,10 @@ def run(cfg: Config, hooks: PipelineHooks | None = None, envs: tuple[str, ...] =
 
     signal.signal(signal.SIGTERM, _terminate)
     try:
-        if not emulator.status(cfg).running:
-            emulator.start(cfg)
-            started_emulator = True
-            say(f"emulator   started at {cfg.emulator_url}")
-        else:
-            say(f"emulator   already running at {cfg.emulator_url} (left running)")
-        hooks = hooks or training_pipeline_hooks()
-        say(f"pipelines  running for {', '.join(envs)} (in parallel: one account each)")
-        trained = train_all(cfg, hooks, envs)
-        results = [serve_env(cfg, item, servers, say) for item in trained]
-        if "prod" in envs:
-            say(f"schedule   {register_schedule(cfg)}")
-        say("")
-        say("summary")
-        for line in summary(results):
-            say(line)
-        say(f"demo finished in {time.monotonic() - started_at:.1f} s")
+        started_emulator = start_emulator(cfg, say)
+        results = steps(cfg, hooks or training_pipeline_hooks(), envs, servers, say)
+        print_summary(results, started_at, say)
         return results
     finally:
-        for server in servers:
-            server.shutdown()
-            server.server_close()
-        if started_emulator:
-            say(f"emulator   {emulator.stop(cfg)}")
+        stop(cfg, servers, started_emulator, say)
         signal.signal(signal.SIGTERM, previous)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from awsenv.sessions import aws_session
-from inference import demo
+from laptop import demo
 from tests.inference.conftest import register_package
 
 
 def tiny_hooks(archive):
     def upload(cfg, env, say):
-        return f"s3://{cfg.data_bucket(env)}/datasets/current/"
+        return f"s3://{cfg.data_bucket(env)}/datasets/current.json"
 
     def train(cfg, env, input_uri, approval, say):
         return register_package(cfg, env, archive, status=approval, accuracy=0.8)["ModelPackageArn"]
@@ -24,8 +24,8 @@ def test_demo_deploys_serves_and_schedules_in_every_env(emulator, tiny_archive):
     assert all(r.accuracy == 0.8 and r.latency_ms is not None for r in results)
     text = "\n".join(lines)
     assert "Cardiology" in text and "summary" in text and "already running" in text
-    schedule = (
-        aws_session(emulator, "prod", local=True).client("scheduler").get_schedule(Name="promote-test-retraining")
-    )
+    scheduler = aws_session(emulator, "prod", local=True).client("scheduler")
+    schedule = scheduler.get_schedule(Name="promote-test-prod-retraining")
+    assert schedule["Target"]["RoleArn"].endswith(":role/promote-test-prod-retraining-scheduler")
     parameters = schedule["Target"]["SageMakerPipelineParameters"]["PipelineParameterList"]
     assert {p["Name"] for p in parameters} == {"InputDataUri", "ModelApprovalStatus"}

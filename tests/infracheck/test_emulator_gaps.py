@@ -1,0 +1,80 @@
+"""Values the Terraform AWS provider reads back, filled by awsenv.emulator_ext (a second plan is empty)."""
+
+from __future__ import annotations
+
+import pytest
+from botocore.exceptions import ClientError
+
+from awsenv.sessions import aws_session
+
+
+def test_kms_rotation_period_is_kept_and_reported_while_rotation_is_on(emulator):
+    kms = aws_session(emulator, "dev", local=True).client("kms")
+    key = kms.create_key()["KeyMetadata"]["KeyId"]
+    assert "RotationPeriodInDays" not in kms.get_key_rotation_status(KeyId=key)
+    kms.enable_key_rotation(KeyId=key, RotationPeriodInDays=180)
+    assert kms.get_key_rotation_status(KeyId=key)["RotationPeriodInDays"] == 180
+    other = kms.create_key()["KeyMetadata"]["KeyId"]
+    kms.enable_key_rotation(KeyId=other)
+    assert kms.get_key_rotation_status(KeyId=other)["RotationPeriodInDays"] == 365  # AWS's default
+
+
+def _image_function(session, name: str, **extra):
+    iam = session.client("iam")
+    role = iam.create_role(RoleName=f"{name}-role", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    return session.client("lambda").create_function(
+        FunctionName=name,
+        Role=role,
+        PackageType="Image",
+        Code={"ImageUri": "111111111111.dkr.ecr.eu-west-1.amazonaws.com/lambda:" + "a" * 40},
+        **extra,
+    )
+
+
+def test_lambda_keeps_its_dead_letter_target_and_reports_no_empty_image_config(emulator):
+    session = aws_session(emulator, "dev", local=True)
+    target = "arn:aws:sqs:eu-west-1:222222222222:dlq"
+    _image_function(session, "with-dlq", DeadLetterConfig={"TargetArn": target})
+    configuration = session.client("lambda").get_function_configuration(FunctionName="with-dlq")
+    assert configuration["DeadLetterConfig"] == {"TargetArn": target}
+    assert "ImageConfigResponse" not in configuration
+    session.client("lambda").update_function_configuration(FunctionName="with-dlq", DeadLetterConfig={})
+    assert "DeadLetterConfig" not in session.client("lambda").get_function_configuration(FunctionName="with-dlq")
+
+
+def test_lambda_reports_the_image_config_that_was_set(emulator):
+    session = aws_session(emulator, "dev", local=True)
+    _image_function(session, "with-command", ImageConfig={"Command": ["app.handler"]})
+    configuration = session.client("lambda").get_function_configuration(FunctionName="with-command")
+    assert configuration["ImageConfigResponse"] == {"ImageConfig": {"Command": ["app.handler"]}}
+
+
+def test_studio_domain_reports_its_tag_propagation(emulator):
+    sm = aws_session(emulator, "dev", local=True).client("sagemaker")
+    common = {
+        "AuthMode": "IAM",
+        "DefaultUserSettings": {"ExecutionRole": emulator.sagemaker_role_arn("dev")},
+        "SubnetIds": ["subnet-1"],
+        "VpcId": "vpc-1",
+    }
+    default = sm.create_domain(DomainName="tags-default", **common)["DomainId"]
+    enabled = sm.create_domain(DomainName="tags-enabled", TagPropagation="ENABLED", **common)["DomainId"]
+    assert sm.describe_domain(DomainId=default)["TagPropagation"] == "DISABLED"
+    assert sm.describe_domain(DomainId=enabled)["TagPropagation"] == "ENABLED"
+
+
+def test_model_package_group_can_be_deleted_once_empty(emulator):
+    sm = aws_session(emulator, "dev", local=True).client("sagemaker")
+    sm.create_model_package_group(ModelPackageGroupName="empty-group")
+    sm.delete_model_package_group(ModelPackageGroupName="empty-group")
+    with pytest.raises(ClientError, match="does not exist"):
+        sm.describe_model_package_group(ModelPackageGroupName="empty-group")
+    with pytest.raises(ClientError, match="does not exist"):
+        sm.delete_model_package_group(ModelPackageGroupName="empty-group")
+
+
+def test_a_deleted_studio_domain_is_resource_not_found(emulator):
+    sm = aws_session(emulator, "dev", local=True).client("sagemaker")
+    with pytest.raises(ClientError) as missing:
+        sm.describe_domain(DomainId="d-missing")
+    assert missing.value.response["Error"]["Code"] == "ResourceNotFound"
