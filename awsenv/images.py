@@ -19,7 +19,7 @@ HF_REFERENCE_INSTANCE_TYPE = "ml.g5.xlarge"  # the training images are GPU build
 
 def huggingface_training_image(region: str, instance_type: str = HF_REFERENCE_INSTANCE_TYPE) -> str:
     """The pinned Hugging Face PyTorch training image URI in `region`."""
-    from awsenv.sessions import import_sagemaker_sdk, sdk_environment
+    from awsenv.sagemaker_sdk import import_sagemaker_sdk, sdk_environment
 
     import_sagemaker_sdk(region)
     with sdk_environment(region):  # the SDK runs with no outside call

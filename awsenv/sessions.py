@@ -1,5 +1,9 @@
 """The one place that builds AWS sessions.
 
+`EnvSession(cfg, env, local=...)` is one environment on one target for one run: config, env,
+emulator-or-AWS, the boto3 session and its clients (each made once) and the SageMaker SDK
+session (made lazily, once). Tasks make one per env and pass it down.
+
 `aws_session(cfg, env, local=...)` returns a boto3 session for an account:
 
 * **AWS, on a laptop**: the named profile of that account (`AWS_PROFILE_<ACCOUNT>` in .env,
@@ -9,27 +13,22 @@
   127.0.0.1, so each account's resources stay separate. Every client and resource made from
   that session talks to the emulator; nothing else on the network is ever contacted.
 
-`offline_sagemaker_session(cfg, env)` is the SageMaker SDK (v3) `PipelineSession` the pipeline
-definition is built with: explicit default bucket and role, telemetry off, every client pointed
-at a closed loopback port (imported lazily: importing the SDK costs seconds).
+The SageMaker SDK (v3) session the pipeline definition is built with lives in
+`awsenv/sagemaker_sdk.py` (imported lazily: importing the SDK costs seconds).
 """
 
 from __future__ import annotations
 
-import logging
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from awsenv.config import ACCOUNTS, REPO_ROOT, Config, ConfigError
+from awsenv.config import ACCOUNTS, Config, ConfigError
 
 if TYPE_CHECKING:
     import boto3
 
 EMULATOR_KEY = "testing"  # moto accepts any credentials; these never leave 127.0.0.1
-SAGEMAKER_SDK_CONFIG = REPO_ROOT / "awsenv" / "sagemaker-sdk.yaml"
 
 
 def _check_account(account: str) -> str:
@@ -103,16 +102,93 @@ def forget_emulator_sessions() -> None:
     _emulator_session.cache_clear()
 
 
+def forget_sessions() -> None:
+    """Drop every cached session (emulator and AWS), e.g. after credentials or profiles changed."""
+    _emulator_session.cache_clear()
+    _aws_session.cache_clear()
+
+
 def aws_session(cfg: Config, account: str, *, local: bool = False, endpoint_url: str | None = None) -> boto3.Session:
-    """boto3 session for `account` (operations, dev, staging, prod) on AWS or the emulator."""
+    """boto3 session for `account` (operations, dev, staging, prod) on AWS or the emulator, built
+    once per process (a thin cached function; new code takes an `EnvSession`)."""
     _check_account(account)
     if local:
         return _emulator_session(endpoint_url or cfg.emulator_url, cfg.region, cfg.accounts[account])
+    return _aws_session(None if cfg.ci else cfg.profiles[account], cfg.region)
+
+
+@cache
+def _aws_session(profile: str | None, region: str) -> boto3.Session:
+    """A named profile's session (laptop), or the ambient credentials' (CI, profile None)."""
     import boto3
 
-    if cfg.ci:
-        return boto3.Session(region_name=cfg.region)
-    return boto3.Session(profile_name=cfg.profiles[account], region_name=cfg.region)
+    return boto3.Session(profile_name=profile, region_name=region)
+
+
+class EnvSession:
+    """One environment (or account) on one target for one run: what code below the tasks needs.
+
+    Holds the configuration, the env, whether the target is the emulator, and builds once, on
+    first use: the boto3 session (`boto`, from `aws_session`), each client (`client(name)`,
+    `s3`, `sagemaker`) and the SageMaker SDK session the pipeline definition is built with
+    (`sdk`, definition-only: see `offline_sagemaker_session`). Pass it down instead of
+    `(cfg, env, local)`; a task makes one per env it works on.
+    """
+
+    def __init__(self, cfg: Config, env: str, *, local: bool = False, endpoint_url: str | None = None):
+        self.cfg, self.env, self.local = cfg, _check_account(env), local
+        self._endpoint_url = endpoint_url
+        self._boto: boto3.Session | None = None
+        self._clients: dict[str, Any] = {}
+
+    def __repr__(self) -> str:
+        return f"EnvSession({self.env}, {'emulator' if self.local else 'AWS'})"
+
+    @property
+    def boto(self) -> boto3.Session:
+        if self._boto is None:
+            self._boto = aws_session(self.cfg, self.env, local=self.local, endpoint_url=self._endpoint_url)
+        return self._boto
+
+    def client(self, service: str):
+        """The boto3 client for `service`, created once per session."""
+        if service not in self._clients:
+            self._clients[service] = self.boto.client(service)
+        return self._clients[service]
+
+    @property
+    def s3(self):
+        return self.client("s3")
+
+    @property
+    def sagemaker(self):
+        return self.client("sagemaker")
+
+    @property
+    def sdk(self):
+        """The SageMaker SDK `PipelineSession` for building this env's definition (built once)."""
+        from awsenv.sagemaker_sdk import offline_sagemaker_session
+
+        return offline_sagemaker_session(self.cfg, self.env)
+
+    @property
+    def endpoint_url(self) -> str | None:
+        """Where the clients send requests: the emulator's URL, or None (AWS's own endpoints)."""
+        return getattr(self.boto, "endpoint_url", None) or None
+
+    def credentials_environ(self) -> dict[str, str]:
+        """AWS_* variables giving a subprocess this session's identity, region and endpoint."""
+        frozen = self.boto.get_credentials().get_frozen_credentials()
+        values = {
+            "AWS_ACCESS_KEY_ID": frozen.access_key,
+            "AWS_SECRET_ACCESS_KEY": frozen.secret_key,
+            "AWS_SESSION_TOKEN": frozen.token or "",
+            "AWS_DEFAULT_REGION": self.cfg.region,
+            "AWS_REGION": self.cfg.region,
+        }
+        if self.endpoint_url:
+            values["AWS_ENDPOINT_URL"] = self.endpoint_url
+        return values
 
 
 def ambient_session(region: str | None = None) -> boto3.Session:
@@ -121,128 +197,3 @@ def ambient_session(region: str | None = None) -> boto3.Session:
     import boto3
 
     return boto3.Session(region_name=region or os.environ.get("AWS_REGION"))
-
-
-def disable_sagemaker_telemetry() -> None:
-    """Point the SageMaker SDK at our config file (TelemetryOptOut) before it is imported."""
-    os.environ.setdefault("SAGEMAKER_USER_CONFIG_OVERRIDE", str(SAGEMAKER_SDK_CONFIG))
-
-
-# What the SDK sees while it is imported and while a definition is built: it makes boto3
-# sessions and clients of its own from the *default* configuration (at import,
-# `sagemaker.ai_registry.air_hub` builds a client; each ProcessingStep builds a LocalSession),
-# which need a region and resolve credentials, and without credentials probe the EC2 instance
-# metadata host. Inside `sdk_environment` they get the region, dummy credentials and no metadata
-# lookup; the process environment is put back afterwards. None of those objects is used to call.
-# SAGEMAKER_VALIDATE_ROLE=false: `ModelTrainer(role=...)` would check the execution role with
-# iam:SimulatePrincipalPolicy, an AWS call while building; the role is terraform's, and
-# tests/terraform/test_iam_vs_code.py checks its policy against what the steps do.
-_SDK_ENVIRON = {
-    "SAGEMAKER_VALIDATE_ROLE": "false",
-    "AWS_ACCESS_KEY_ID": "offline",
-    "AWS_SECRET_ACCESS_KEY": "offline",
-    "AWS_SESSION_TOKEN": None,
-    "AWS_PROFILE": None,
-    "AWS_DEFAULT_PROFILE": None,
-    "AWS_EC2_METADATA_DISABLED": "true",
-}
-
-
-@contextmanager
-def sdk_environment(region: str) -> Iterator[None]:
-    """Run SageMaker SDK code with a region, dummy credentials and no instance-metadata lookup."""
-    disable_sagemaker_telemetry()
-    wanted = {**_SDK_ENVIRON, "AWS_DEFAULT_REGION": region}
-    saved = {key: os.environ.get(key) for key in wanted}
-    try:
-        _set_environ(wanted)
-        yield
-    finally:
-        _set_environ(saved)
-
-
-def _set_environ(values: dict[str, str | None]) -> None:
-    for key, value in values.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
-
-
-@cache
-def import_sagemaker_sdk(region: str) -> None:
-    """Import the SageMaker SDK (v3) once per process, inside `sdk_environment`, and undo or
-    speed up two things it does:
-
-    * `sagemaker.core.experiments._metrics` calls `logging.basicConfig(level=INFO)` at import,
-      which would make every library print its INFO lines from then on. During the import the
-      root logger holds Python's own last-resort handler (what prints WARNING and above when no
-      handler is set), which makes that call a no-op and prints what would be printed anyway.
-    * every config lookup re-validates the (unchanged) config file against its JSON schema,
-      ~50 validations of ~0.2 s per definition: each distinct config is validated once.
-    """
-    root = logging.getLogger()
-    added = logging.lastResort is not None and not root.handlers
-    if added:
-        root.addHandler(logging.lastResort)
-    try:
-        with sdk_environment(region):
-            import sagemaker.core.experiments._metrics
-            import sagemaker.mlops.workflow.pipeline  # noqa: F401
-    finally:
-        if added:
-            root.removeHandler(logging.lastResort)
-    _validate_sdk_config_once()
-
-
-def _validate_sdk_config_once() -> None:
-    import json
-
-    from sagemaker.core.config.config_manager import SageMakerConfig
-
-    original = SageMakerConfig.validate_sagemaker_config
-    seen: set[str] = set()
-
-    def validate_once(sagemaker_config: dict | None = None) -> None:
-        key = json.dumps(sagemaker_config, sort_keys=True, default=str)
-        if key not in seen:
-            original(sagemaker_config)
-            seen.add(key)
-
-    SageMakerConfig.validate_sagemaker_config = staticmethod(validate_once)
-
-
-OFFLINE_ENDPOINT = "http://127.0.0.1:9"  # the discard port: a stray call fails at once, locally
-OFFLINE_KEY = "offline"  # dummy credentials of the definition-only session
-
-
-def offline_sagemaker_session(cfg: Config, env: str):
-    """SageMaker SDK `PipelineSession` for building definitions: no credentials, no call possible.
-
-    Building a pipeline definition needs a session object but no service call: this one has
-    dummy credentials, an explicit default bucket (the SDK would otherwise look it up) and points
-    every client at a closed loopback port, so a stray call fails at once and locally, and
-    `invoke pipeline.definition` works without a profile or a running emulator. Built once per
-    configuration and env. Upserts and executions go through boto3 (`training_pipeline.pipeline`).
-    """
-    return _offline_session(cfg.region, cfg.data_bucket(env), cfg.sagemaker_role_arn(env))
-
-
-@cache
-def _offline_session(region: str, bucket: str, role_arn: str):
-    import_sagemaker_sdk(region)
-    from sagemaker.core.workflow.pipeline_context import PipelineSession
-
-    boto_session = _emulator_session_class()(
-        botocore_session=_botocore_session(),
-        aws_access_key_id=OFFLINE_KEY,
-        aws_secret_access_key=OFFLINE_KEY,
-        region_name=region,
-    )
-    boto_session.endpoint_url = OFFLINE_ENDPOINT
-    with sdk_environment(region):
-        session = PipelineSession(
-            boto_session=boto_session, sagemaker_client=boto_session.client("sagemaker"), default_bucket=bucket
-        )
-    session.execution_role_arn = role_arn
-    return session

@@ -21,9 +21,10 @@ def upload(c, env, csv="", local=False, text_column="transcription", label_colum
     from training_pipeline.upload import upload as upload_dataset
 
     with user_errors():
-        result = upload_dataset(
-            cfg, env, csv or SAMPLE_CSV, local=local, text_column=text_column, label_column=label_column
-        )
+        from awsenv.sessions import EnvSession
+
+        session = EnvSession(cfg, env, local=local)
+        result = upload_dataset(session, csv or SAMPLE_CSV, text_column=text_column, label_column=label_column)
     print(
         f"data: {result['pointer_uri']} -> dataset {result['dataset_id']} ({result['dataset_uri']}; "
         f"{result['uploaded']} objects uploaded, {result['repaired']} repaired, {result['verified']} verified)"

@@ -51,7 +51,9 @@ def create(c, env, image_tag="", local=False, family=""):
             from training_pipeline.local_executor.local_run import check_emulator
 
             check_emulator(cfg)
-        arn = upsert_pipeline(cfg, env, _image_tag(image_tag), local=local, family=family)
+        from awsenv.sessions import EnvSession
+
+        arn = upsert_pipeline(EnvSession(cfg, env, local=local), _image_tag(image_tag), family=family)
     print(f"pipeline: {arn}")
 
 
@@ -71,15 +73,18 @@ def run(c, env, local=False, wait=False, image_tag="", param=None, family=""):
     cfg = env_config(env)
     parameters = _parameters(param or [])
     with user_errors():
+        from awsenv.sessions import EnvSession
+
         family = cfg.model_family(env, family)
+        session = EnvSession(cfg, env, local=local)
         if local:
             from laptop.events import subscribe_auto_deploy
             from training_pipeline.local_executor import run_local
 
             subscribe_auto_deploy(cfg, env)  # as the EventBridge rule does on AWS
-            run_local(cfg, env, _image_tag(image_tag), parameters, family=family)
+            run_local(session, _image_tag(image_tag), parameters, family=family)
             return
         from training_pipeline.pipeline import start_execution
 
-        result = start_execution(cfg, env, parameters, wait=wait)
+        result = start_execution(session, parameters, wait=wait)
     print(f"pipeline: execution {result['PipelineExecutionArn']}: {result['PipelineExecutionStatus']}")

@@ -50,15 +50,17 @@ class EnvResult:
 
 def training_pipeline_hooks() -> PipelineHooks:
     """The training pipeline's own entry points: data upload and the local executor."""
+    from awsenv.sessions import EnvSession
     from training_pipeline.local_executor import run_local
     from training_pipeline.upload import upload as upload_dataset
 
     def upload(cfg: Config, env: str, say: Callable[[str], None]) -> str:
-        return upload_dataset(cfg, env, local=True, progress=lambda line: None)["dataset_uri"]
+        return upload_dataset(EnvSession(cfg, env, local=True), progress=lambda line: None)["dataset_uri"]
 
     def train(cfg: Config, env: str, input_uri: str, approval: str, say: Callable[[str], None]) -> str | None:
         parameters = {"InputDataUri": input_uri, "ModelApprovalStatus": approval}
-        return run_local(cfg, env, parameters=parameters, say=say).get("model_package_arn")
+        session = EnvSession(cfg, env, local=True)
+        return run_local(session, parameters=parameters, say=say).get("model_package_arn")
 
     return PipelineHooks(upload, train)
 

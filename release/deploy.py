@@ -38,7 +38,8 @@ def deploy_environment(
     if dry_run:
         say(f"# 3/3 then upserts the pipeline {cfg.pipeline_name(env)} in {env}, images @ {commit}")
         return
+    from awsenv.sessions import EnvSession
     from training_pipeline.pipeline import upsert_pipeline
 
-    arn = upsert_pipeline(cfg, env, commit, local=local)
+    arn = upsert_pipeline(EnvSession(cfg, env, local=local), commit)
     say(f"pipeline: {arn} now runs the images of commit {commit[:12]}")

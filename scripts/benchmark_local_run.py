@@ -76,13 +76,15 @@ def local_run(csv: Path, env: str) -> tuple[float, dict]:
     server.start()
     try:
         cfg = load_config(env_file=REPO_ROOT / ".env.example", environ={"EMULATOR_PORT": str(port)})
+        from awsenv.sessions import EnvSession
         from training_pipeline.local_executor import run_local
         from training_pipeline.upload import upload
 
-        upload(cfg, env, csv, local=True, progress=lambda _: None)
+        session = EnvSession(cfg, env, local=True)
+        upload(session, csv, progress=lambda _: None)
         started = time.perf_counter()
         with tempfile.TemporaryDirectory() as runs:
-            result = run_local(cfg, env, "0" * 40, runs_dir=Path(runs), say=lambda _: None)
+            result = run_local(session, "0" * 40, runs_dir=Path(runs), say=lambda _: None)
         return time.perf_counter() - started, result
     finally:
         server.stop()

@@ -100,19 +100,20 @@ def reference(split_dir: Path) -> dict:
 def pipeline(port: int, csv_path: Path) -> dict:
     """upload + the whole local pipeline run on the emulator at `port`."""
     from awsenv.config import load_config
+    from awsenv.sessions import EnvSession
     from training_pipeline.local_executor import run_local
     from training_pipeline.upload import upload
 
     cfg = load_config(env_file=REPO_ROOT / ".env.example", environ={"EMULATOR_PORT": str(port)})
     started = time.perf_counter()
-    upload(cfg, "dev", csv_path, local=True, progress=lambda _: None)
+    session = EnvSession(cfg, "dev", local=True)
+    upload(session, csv_path, progress=lambda _: None)
     uploaded = time.perf_counter()
     with tempfile.TemporaryDirectory() as runs:
         # registered for a person to approve, as scheduled prod runs do: the auto-deploy Lambda
         # that an Approved package triggers is not part of the pipeline execution on AWS
         result = run_local(
-            cfg,
-            "dev",
+            session,
             "0" * 40,
             {"ModelApprovalStatus": "PendingManualApproval"},
             runs_dir=Path(runs),

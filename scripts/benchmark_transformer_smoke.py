@@ -30,12 +30,20 @@ from training_pipeline.dataset import SAMPLE_CSV
 
 
 def run(cfg, env: str, family: str, parameters: dict) -> dict:
+    from awsenv.sessions import EnvSession
     from training_pipeline.local_executor import run_local
 
     cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as runs:
-        result = run_local(cfg, env, "0" * 40, parameters, family=family, runs_dir=Path(runs), say=lambda _: None)
+        result = run_local(
+            EnvSession(cfg, env, local=True),
+            "0" * 40,
+            parameters,
+            family=family,
+            runs_dir=Path(runs),
+            say=lambda _: None,
+        )
     wall = time.perf_counter() - started
     cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
     metrics = result["evaluation"]["multiclass_classification_metrics"]
@@ -71,10 +79,11 @@ def main(argv: list[str] | None = None) -> int:
     server.start()
     try:
         cfg = load_config(env_file=REPO_ROOT / ".env.example", environ={"EMULATOR_PORT": str(port)})
+        from awsenv.sessions import EnvSession
         from training_pipeline.upload import upload
 
         for env in ("dev", "staging"):
-            upload(cfg, env, args.csv, local=True, progress=lambda _: None)
+            upload(EnvSession(cfg, env, local=True), args.csv, progress=lambda _: None)
         load = os.getloadavg()[0]
         reference = run(cfg, "staging", "tfidf", {})
         smoke = run(cfg, "dev", "transformer", overrides)

@@ -107,12 +107,13 @@ def generate(path: Path, size_bytes: int, seed: int = 7) -> int:
 def child(port: int, csv_path: Path) -> int:
     """Upload `csv_path` to the emulator on `port`; print JSON (seconds, result, base RSS)."""
     from awsenv.config import load_config
+    from awsenv.sessions import EnvSession
     from training_pipeline.upload import upload
 
     base_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     cfg = load_config(env_file=REPO_ROOT / ".env.example", environ={"EMULATOR_PORT": str(port)})
     started = time.perf_counter()
-    result = upload(cfg, "dev", csv_path, local=True, progress=lambda _: None)
+    result = upload(EnvSession(cfg, "dev", local=True), csv_path, progress=lambda _: None)
     seconds = time.perf_counter() - started
     print(json.dumps({"seconds": seconds, "base_kb": base_kb, "result": result}))
     return 0

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from awsenv.config import ConfigError, load_config
-from awsenv.sessions import aws_session, offline_sagemaker_session
+from awsenv.sagemaker_sdk import offline_sagemaker_session
+from awsenv.sessions import aws_session
 from tests.conftest import TEST_ENVIRON
 
 
@@ -80,11 +81,14 @@ def test_reset_empties_accounts_and_roles_are_assumed_again(emulator):
 def test_sdk_session_has_explicit_bucket_role_no_telemetry_and_no_reachable_endpoint(cfg):
     import os
 
-    from awsenv.sessions import OFFLINE_ENDPOINT, sdk_environment
+    from awsenv.sagemaker_sdk import OFFLINE_ENDPOINT, sdk_environment
 
     session = offline_sagemaker_session(cfg, "staging")
     assert offline_sagemaker_session(cfg, "staging") is session  # built once
-    assert session.default_bucket() == cfg.data_bucket("staging")
+    from botocore.exceptions import EndpointConnectionError
+
+    with pytest.raises(EndpointConnectionError, match=r"127\.0\.0\.1:9"):  # any call fails, locally
+        session.default_bucket()  # (the SDK checks the bucket exists; building never asks)
     assert session.execution_role_arn == cfg.sagemaker_role_arn("staging")
     assert session.sagemaker_client.meta.endpoint_url == OFFLINE_ENDPOINT
     assert session.boto_session.client("s3").meta.endpoint_url == OFFLINE_ENDPOINT

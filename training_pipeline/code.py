@@ -17,10 +17,14 @@ import hashlib
 import io
 import tarfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from awsenv.config import Config
 from awsenv.errors import UserError, is_not_found
 from awsenv.s3uri import split_s3_uri
+
+if TYPE_CHECKING:
+    from awsenv.sessions import EnvSession
 
 STEPS_DIR = Path(__file__).resolve().parent / "steps"
 PROCESSING_SCRIPTS = ("preprocess.py", "evaluate.py")
@@ -63,15 +67,14 @@ def code_prefix(cfg: Config, env: str) -> str:
     return f"s3://{cfg.data_bucket(env)}/{cfg.pipeline_name(env)}/code/{digest.hexdigest()[:32]}"
 
 
-def upload_code(cfg: Config, env: str, *, local: bool = False) -> str:
+def upload_code(session: EnvSession) -> str:
     """Upload the step code to `code_prefix` (skipping what is there); return the prefix."""
     from botocore.exceptions import ClientError
 
-    from awsenv.sessions import aws_session
-
-    prefix = code_prefix(cfg, env)
+    env = session.env
+    prefix = code_prefix(session.cfg, env)
     bucket, key_prefix = split_s3_uri(prefix, need_key=True)
-    s3 = aws_session(cfg, env, local=local).client("s3")
+    s3 = session.s3
     for name, data in code_files().items():
         key = f"{key_prefix}/{name}"
         try:
@@ -85,7 +88,7 @@ def upload_code(cfg: Config, env: str, *, local: bool = False) -> str:
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") != "NoSuchBucket":
                 raise
-            fix = f"invoke data.upload --env={env} --local" if local else f"invoke deploy --env={env}"
+            fix = f"invoke data.upload --env={env} --local" if session.local else f"invoke deploy --env={env}"
             raise UserError(
                 f"s3: bucket '{bucket}' does not exist in the {env} account; create it first (`{fix}`)"
             ) from None

@@ -1,7 +1,7 @@
 """The SageMaker Pipeline (SDK v3): preprocess -> train -> evaluate -> gate -> register | fail.
 
 One definition for AWS and the emulator. `definition(cfg, env, image_tag)` renders it without
-any AWS call (the SDK session is definition-only, see `awsenv.sessions.offline_sagemaker_session`;
+any AWS call (the SDK session is definition-only, see `awsenv.sagemaker_sdk.offline_sagemaker_session`;
 step code is referenced by content-addressed S3 URIs from `code.py`, not uploaded by the SDK),
 so the JSON is byte-identical across runs. `upsert_pipeline` uploads the step code and
 creates/updates the pipeline with that JSON; `start_execution` starts an execution on AWS (both
@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import time
+from typing import TYPE_CHECKING
 
 from awsenv.config import Config
 from awsenv.errors import UserError
@@ -38,6 +39,9 @@ from training_pipeline.steps_builders import (
     INSTANCE_TYPE,
 )
 
+if TYPE_CHECKING:
+    from awsenv.sessions import EnvSession
+
 __all__ = ["ACCURACY_PATH", "ARTIFACT_DIGEST_PATHS", "CHAMPION_PATH", "DEFAULTS", "DEFAULT_APPROVAL", "INSTANCE_TYPE"]
 POLL_SECONDS, MAX_POLLS = 30, 240  # an execution is waited for up to 2 h
 
@@ -48,7 +52,7 @@ def get_pipeline(cfg: Config, env: str, image_tag: str, session=None, family: st
     `session` defaults to the env's definition-only SDK session (no AWS call possible);
     `family` (tfidf or transformer) defaults to the env's MODEL_FAMILY_<ENV> (families.py).
     """
-    from awsenv.sessions import offline_sagemaker_session
+    from awsenv.sagemaker_sdk import offline_sagemaker_session
     from training_pipeline import families
 
     cfg.image_uri("training", image_tag)  # a bad tag (e.g. 'latest') is refused before the SDK loads
@@ -74,12 +78,15 @@ def get_pipeline(cfg: Config, env: str, image_tag: str, session=None, family: st
     )
 
 
-def definition(cfg: Config, env: str, image_tag: str, family: str = "") -> str:
-    """The pipeline definition JSON (sorted keys, indented): no AWS call, byte-stable per family."""
-    from awsenv.sessions import sdk_environment
+def definition(cfg: Config, env: str, image_tag: str, family: str = "", *, sdk=None) -> str:
+    """The pipeline definition JSON (sorted keys, indented): no AWS call, byte-stable per family.
+
+    `sdk`: the SDK session to build with (an `EnvSession.sdk`); by default the env's own.
+    """
+    from awsenv.sagemaker_sdk import sdk_environment
 
     with sdk_environment(cfg.region):
-        text = get_pipeline(cfg, env, image_tag, family=family).definition()
+        text = get_pipeline(cfg, env, image_tag, session=sdk, family=family).definition()
     return json.dumps(json.loads(text), indent=2, sort_keys=True) + "\n"
 
 
@@ -102,31 +109,25 @@ def put_pipeline(sagemaker, cfg: Config, env: str, text: str, description: str) 
     return sagemaker.update_pipeline(**request)["PipelineArn"]
 
 
-def upsert_pipeline(cfg: Config, env: str, image_tag: str, local: bool = False, family: str = "") -> str:
+def upsert_pipeline(session: EnvSession, image_tag: str, family: str = "") -> str:
     """Upload the step code and create or update the env's pipeline (`family` or the env's); its ARN."""
-    from awsenv.sessions import aws_session
-
+    cfg, env = session.cfg, session.env
     family = cfg.model_family(env, family)
-    text = definition(cfg, env, image_tag, family)
-    upload_code(cfg, env, local=local)
-    sagemaker = aws_session(cfg, env, local=local).client("sagemaker")
-    return put_pipeline(sagemaker, cfg, env, text, f"{cfg.project} {family} training @ {image_tag}")
+    text = definition(cfg, env, image_tag, family, sdk=session.sdk)
+    upload_code(session)
+    return put_pipeline(session.sagemaker, cfg, env, text, f"{cfg.project} {family} training @ {image_tag}")
 
 
-def start_execution(
-    cfg: Config, env: str, parameters: dict | None = None, wait: bool = False, *, local: bool = False
-) -> dict:
+def start_execution(session: EnvSession, parameters: dict | None = None, wait: bool = False) -> dict:
     """Start an execution of the upserted pipeline on AWS; with `wait`, block until it ends.
 
-    A failed execution raises UserError naming the failed step and its reason. (`local` only
-    exercises this path against the emulator, which records but never runs executions;
+    A failed execution raises UserError naming the failed step and its reason. (An emulator
+    session only exercises this path: the emulator records but never runs executions;
     `invoke pipeline.run --local` uses the local executor instead.)
     """
-    from awsenv.sessions import aws_session
-
-    sagemaker = aws_session(cfg, env, local=local).client("sagemaker")
+    sagemaker = session.sagemaker
     arn = sagemaker.start_pipeline_execution(
-        PipelineName=cfg.pipeline_name(env),
+        PipelineName=session.cfg.pipeline_name(session.env),
         PipelineParameters=[{"Name": k, "Value": str(v)} for k, v in (parameters or {}).items()],
     )["PipelineExecutionArn"]
     described = sagemaker.describe_pipeline_execution(PipelineExecutionArn=arn)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from awsenv.config import Config
 from awsenv.errors import UserError, is_not_found
-from awsenv.sessions import aws_session
+from awsenv.sessions import EnvSession
 from training_pipeline.dataset import LABEL_COLUMN, SAMPLE_CSV, SPLITS, TEXT_COLUMN
 from training_pipeline.dataset_store import publish
 from training_pipeline.splits import prepare
@@ -73,23 +73,23 @@ def report_lines(source: Path | str, manifest: dict) -> list[str]:
 
 
 def upload(
-    cfg: Config,
-    env: str,
+    session: EnvSession,
     csv_path: Path | str = SAMPLE_CSV,
     *,
-    local: bool = False,
     text_column: str = TEXT_COLUMN,
     label_column: str = LABEL_COLUMN,
     progress: Callable[[str], None] = print,
     s3=None,
 ) -> dict:
-    """Validate, split and publish `csv_path`; return a summary (dataset id, URIs, counts)."""
+    """Validate, split and publish `csv_path` to the session env's data bucket; return a summary
+    (dataset id, URIs, counts). `s3` replaces the session's S3 client (tests inject faults)."""
+    cfg, env = session.cfg, session.env
     with tempfile.TemporaryDirectory(prefix="dataset-") as workdir:
         prepared = prepare(csv_path, workdir, text_column, label_column)
         for line in report_lines(csv_path, prepared.manifest):
             progress(line)
-        s3 = s3 or aws_session(cfg, env, local=local).client("s3")
-        bucket = ensure_bucket(s3, cfg, env, local=local)
+        s3 = s3 or session.s3
+        bucket = ensure_bucket(s3, cfg, env, local=session.local)
         counts = publish(s3, bucket, prepared, progress)
     return {
         "dataset_id": prepared.dataset_id,

@@ -134,12 +134,12 @@ variable "retraining_schedule_expression" {
 }
 
 variable "retraining_input_data_uri" {
-  description = "Pipeline parameter InputDataUri of scheduled runs: the S3 prefix holding train/ test/ validation/."
+  description = "Pipeline parameter InputDataUri of scheduled runs: the dataset pointer (s3://<data bucket>/datasets/current.json), resolved once per execution by the Preprocess step."
   type        = string
 
   validation {
-    condition     = startswith(var.retraining_input_data_uri, "s3://") && endswith(var.retraining_input_data_uri, "/")
-    error_message = "Use an s3:// prefix ending with '/'."
+    condition     = can(regex("^s3://[a-z0-9][a-z0-9.-]+/.+\\.json$", var.retraining_input_data_uri))
+    error_message = "Use the s3:// URI of the dataset pointer object, e.g. s3://<data bucket>/datasets/current.json."
   }
 }
 

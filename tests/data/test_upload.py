@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from awsenv.sessions import aws_session
+from awsenv.sessions import EnvSession, aws_session
 from tests.test_cli import run_invoke
 from training_pipeline import dataset_store
 from training_pipeline.dataset import DataError
@@ -70,7 +70,7 @@ def small_csv(tmp_path, label_prefix=""):
 def test_upload_writes_a_version_then_the_pointer_and_then_does_nothing_new(emulator):
     lines = []
     s3 = RecordingS3(s3_of(emulator))
-    result = upload(emulator, "dev", local=True, progress=lines.append, s3=s3)
+    result = upload(EnvSession(emulator, "dev", local=True), progress=lines.append, s3=s3)
     prefix = f"datasets/{result['dataset_id']}/"
     assert s3.writes == [prefix + key for key in FILES[1:]] + [prefix + "manifest.json", "datasets/current.json"]
     assert result["pointer_uri"] == f"s3://{emulator.data_bucket('dev')}/datasets/current.json"
@@ -89,13 +89,13 @@ def test_upload_writes_a_version_then_the_pointer_and_then_does_nothing_new(emul
 
     before = bucket_state(emulator)
     again = RecordingS3(s3_of(emulator))
-    second = upload(emulator, "dev", local=True, progress=quiet, s3=again)
+    second = upload(EnvSession(emulator, "dev", local=True), progress=quiet, s3=again)
     assert again.writes == [] and bucket_state(emulator) == before
     assert (second["uploaded"], second["repaired"], second["verified"]) == (0, 0, 4)
 
 
 def test_a_missing_and_a_damaged_object_are_repaired_by_uploading_again(emulator):
-    result = upload(emulator, "dev", local=True, progress=quiet)
+    result = upload(EnvSession(emulator, "dev", local=True), progress=quiet)
     prefix = f"datasets/{result['dataset_id']}/"
     good = {key: read(emulator, prefix + key) for key in FILES}
     s3 = s3_of(emulator)
@@ -103,7 +103,7 @@ def test_a_missing_and_a_damaged_object_are_repaired_by_uploading_again(emulator
     damaged = good["test/data.csv"].replace(b"Urology", b"Urologx", 1)
     s3.put_object(Bucket=emulator.data_bucket("dev"), Key=prefix + "test/data.csv", Body=damaged)
     lines = []
-    repaired = upload(emulator, "dev", local=True, progress=lines.append)
+    repaired = upload(EnvSession(emulator, "dev", local=True), progress=lines.append)
     assert (repaired["uploaded"], repaired["repaired"], repaired["verified"]) == (1, 1, 2)
     assert {key: read(emulator, prefix + key) for key in FILES} == good
     assert any(
@@ -122,23 +122,23 @@ def test_a_missing_and_a_damaged_object_are_repaired_by_uploading_again(emulator
     ids=["between-files", "before-manifest", "before-pointer", "ctrl-c"],
 )
 def test_an_interrupted_upload_leaves_the_bucket_exactly_as_it_was(emulator, tmp_path, fail_at, error):
-    upload(emulator, "dev", small_csv(tmp_path), local=True, progress=quiet)
+    upload(EnvSession(emulator, "dev", local=True), small_csv(tmp_path), progress=quiet)
     before, pointer = bucket_state(emulator), read(emulator, "datasets/current.json")
     s3 = RecordingS3(s3_of(emulator), fail_at=fail_at, error=error)
     with pytest.raises(type(error)):
-        upload(emulator, "dev", small_csv(tmp_path, "x"), local=True, progress=quiet, s3=s3)
+        upload(EnvSession(emulator, "dev", local=True), small_csv(tmp_path, "x"), progress=quiet, s3=s3)
     assert len(s3.writes) == fail_at - 1
     assert bucket_state(emulator) == before
     assert read(emulator, "datasets/current.json") == pointer
 
 
 def test_a_refused_file_changes_nothing(emulator, tmp_path):
-    upload(emulator, "dev", small_csv(tmp_path), local=True, progress=quiet)
+    upload(EnvSession(emulator, "dev", local=True), small_csv(tmp_path), progress=quiet)
     before = bucket_state(emulator)
     bad = tmp_path / "bad.csv"
     bad.write_text("transcription,medical_specialty,transcription\nt,A,k\n")
     with pytest.raises(DataError):
-        upload(emulator, "dev", bad, local=True, progress=quiet)
+        upload(EnvSession(emulator, "dev", local=True), bad, progress=quiet)
     assert bucket_state(emulator) == before
 
 
@@ -148,7 +148,7 @@ def test_large_files_go_up_in_parts_and_a_failed_part_leaves_nothing(emulator, t
     monkeypatch.setattr(moto.s3.models, "S3_UPLOAD_PART_MIN_SIZE", 1024)
     monkeypatch.setattr(dataset_store, "PART_SIZE", 8 * 1024)
     s3 = RecordingS3(s3_of(emulator))
-    result = upload(emulator, "dev", local=True, progress=quiet, s3=s3)
+    result = upload(EnvSession(emulator, "dev", local=True), progress=quiet, s3=s3)
     train_key = f"datasets/{result['dataset_id']}/train/data.csv"
     parts = s3.writes.count(train_key)
     assert parts > 3  # upload_part calls + complete
@@ -163,7 +163,7 @@ def test_large_files_go_up_in_parts_and_a_failed_part_leaves_nothing(emulator, t
     before = bucket_state(emulator)
     failing = RecordingS3(s3_of(emulator), fail_at=3)
     with pytest.raises(ConnectionError):
-        upload(emulator, "dev", local=True, progress=quiet, s3=failing)
+        upload(EnvSession(emulator, "dev", local=True), progress=quiet, s3=failing)
     assert bucket_state(emulator) == before
     uploads = s3_of(emulator).list_multipart_uploads(Bucket=emulator.data_bucket("dev")).get("Uploads", [])
     assert uploads == []

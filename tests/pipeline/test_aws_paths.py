@@ -7,7 +7,7 @@ import json
 import pytest
 
 from awsenv.errors import UserError
-from awsenv.sessions import aws_session
+from awsenv.sessions import EnvSession, aws_session
 from training_pipeline.code import code_prefix
 from training_pipeline.pipeline import definition, start_execution, upsert_pipeline
 from training_pipeline.upload import ensure_bucket
@@ -18,9 +18,9 @@ TAG = "0123456789abcdef0123456789abcdef01234567"
 def test_upsert_uploads_code_and_creates_then_updates_the_pipeline(emulator):
     s3 = aws_session(emulator, "dev", local=True).client("s3")
     ensure_bucket(s3, emulator, "dev", local=True)
-    arn = upsert_pipeline(emulator, "dev", TAG, local=True)
+    arn = upsert_pipeline(EnvSession(emulator, "dev", local=True), TAG)
     assert arn.split(":")[4] == emulator.accounts["dev"] and arn.endswith(f"pipeline/{emulator.pipeline_name('dev')}")
-    assert upsert_pipeline(emulator, "dev", TAG, local=True) == arn  # idempotent: an update
+    assert upsert_pipeline(EnvSession(emulator, "dev", local=True), TAG) == arn  # idempotent: an update
     sagemaker = aws_session(emulator, "dev", local=True).client("sagemaker")
     stored = sagemaker.describe_pipeline(PipelineName=emulator.pipeline_name("dev"))["PipelineDefinition"]
     assert json.loads(stored) == json.loads(definition(emulator, "dev", TAG))
@@ -37,7 +37,9 @@ def test_upsert_uploads_code_and_creates_then_updates_the_pipeline(emulator):
         )
     }
 
-    execution = start_execution(emulator, "dev", {"ModelApprovalStatus": "PendingManualApproval"}, local=True)
+    execution = start_execution(
+        EnvSession(emulator, "dev", local=True), {"ModelApprovalStatus": "PendingManualApproval"}
+    )
     assert execution["PipelineExecutionArn"].startswith(arn)
 
 
@@ -53,7 +55,7 @@ def test_upload_on_aws_requires_the_terraform_bucket(emulator):
 
 def test_upsert_without_the_bucket_says_what_to_do(emulator):
     with pytest.raises(UserError) as caught:
-        upsert_pipeline(emulator, "prod", TAG, local=True)
+        upsert_pipeline(EnvSession(emulator, "prod", local=True), TAG)
     assert str(caught.value) == (
         f"s3: bucket '{emulator.data_bucket('prod')}' does not exist in the prod account; "
         "create it first (`invoke data.upload --env=prod --local`)"

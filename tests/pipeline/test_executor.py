@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from awsenv.sessions import EnvSession
 from training_pipeline.local_executor import ExecutorError, run_definition
 from training_pipeline.local_executor.expressions import Resolver, evaluate_condition, path_tokens
 from training_pipeline.local_executor.runner import ordered, parameter_values
@@ -92,7 +93,7 @@ def test_steps_run_in_dependency_order():
 def test_unsupported_step_type_fails_clearly(emulator, tmp_path):
     definition = {"Parameters": [], "Steps": [{"Name": "BatchScore", "Type": "Transform", "Arguments": {}}]}
     with pytest.raises(ExecutorError) as caught:
-        run_definition(emulator, "dev", definition, runs_dir=tmp_path, say=lambda _: None)
+        run_definition(EnvSession(emulator, "dev", local=True), definition, runs_dir=tmp_path, say=lambda _: None)
     assert str(caught.value) == (
         "step 'BatchScore': type 'Transform' is not supported by the local executor "
         "(supported: Processing, Training, Condition, RegisterModel, Fail)"

@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from awsenv.sessions import aws_session
+from awsenv.sessions import EnvSession, aws_session
 from inference import registry
 from training_pipeline.dataset import SAMPLE_CSV
 from training_pipeline.local_executor import StepFailed, run_local
@@ -31,7 +31,9 @@ def small_csv(tmp_path_factory):
 
 
 def run(cfg, env, tmp_path, lines, **params):
-    return run_local(cfg, env, TAG, {**FAST, **params}, runs_dir=tmp_path / "runs", say=lines.append)
+    return run_local(
+        EnvSession(cfg, env, local=True), TAG, {**FAST, **params}, runs_dir=tmp_path / "runs", say=lines.append
+    )
 
 
 def packages(cfg, env):
@@ -48,7 +50,7 @@ def read_s3_json(cfg, env, uri):
 def test_run_registers_with_metrics_and_a_worse_challenger_is_not_registered(emulator, small_csv, tmp_path):
     from awsenv import event_bus
 
-    uploaded = upload(emulator, "dev", small_csv, local=True, progress=lambda _: None)
+    uploaded = upload(EnvSession(emulator, "dev", local=True), small_csv, progress=lambda _: None)
     lines: list[str] = []
     events = []
     bus = event_bus.bus(emulator.accounts["dev"])
@@ -65,9 +67,12 @@ def test_run_registers_with_metrics_and_a_worse_challenger_is_not_registered(emu
     )
     assert package["ModelApprovalStatus"] == "Approved"
     # the default InputDataUri is the pointer; Preprocess resolved it once and the package records the id
-    assert package["CustomerMetadataProperties"] == {"dataset-id": uploaded["dataset_id"]}
+    metadata = package["CustomerMetadataProperties"]
+    assert metadata["dataset-id"] == uploaded["dataset_id"]
+    assert set(metadata) == {"dataset-id", "model-archive-sha256", "model-content-sha256"}
+    assert all(len(metadata[key]) == 64 for key in ("model-archive-sha256", "model-content-sha256"))
     sagemaker = aws_session(emulator, "dev", local=True).client("sagemaker")
-    assert registry.describe(sagemaker, champion).metadata == {"dataset-id": uploaded["dataset_id"]}  # `model.list`
+    assert registry.describe(sagemaker, champion).metadata == metadata  # `model.list`
     assert result["evaluation"]["dataset"] == {"dataset_id": uploaded["dataset_id"], "uri": uploaded["dataset_uri"]}
     assert package["InferenceSpecification"]["Containers"][0]["Image"] == emulator.image_uri("inference", TAG)
     statistics = package["ModelMetrics"]["ModelQuality"]["Statistics"]
@@ -89,7 +94,7 @@ def test_run_registers_with_metrics_and_a_worse_challenger_is_not_registered(emu
 
 
 def test_an_impossible_threshold_fails_and_a_staging_run_leaves_nothing_in_dev(emulator, small_csv, tmp_path):
-    upload(emulator, "staging", small_csv, local=True, progress=lambda _: None)
+    upload(EnvSession(emulator, "staging", local=True), small_csv, progress=lambda _: None)
     lines: list[str] = []
     with pytest.raises(StepFailed) as failed:
         run(emulator, "staging", tmp_path, lines, AccuracyThreshold="1.01")
@@ -116,3 +121,35 @@ def test_run_without_data_says_what_to_do(emulator, tmp_path):
 
     with pytest.raises(UserError, match=r"upload data first with `invoke data.upload --env=prod --local`"):
         run(emulator, "prod", tmp_path, [])
+
+
+def test_a_local_run_builds_one_aws_session_and_each_client_once(emulator, small_csv, tmp_path, monkeypatch):
+    """Following one EnvSession through run_local: the env's AWS session is looked up once and
+    each emulator client is made once (before: 7 session look-ups and 24 clients for one run).
+    The SDK's own definition-only objects never talk to the emulator and are not counted."""
+    import collections
+
+    import boto3
+
+    from awsenv import sessions
+
+    upload(EnvSession(emulator, "dev", local=True), small_csv, progress=lambda _: None)
+    made: collections.Counter = collections.Counter()
+    real_aws_session, real_client = sessions.aws_session, boto3.Session.client
+
+    def counting_aws_session(*args, **kwargs):
+        made["aws_session"] += 1
+        return real_aws_session(*args, **kwargs)
+
+    def counting_client(self, service_name, *args, **kwargs):
+        if getattr(self, "endpoint_url", None) == emulator.emulator_url:
+            made[service_name] += 1
+        return real_client(self, service_name, *args, **kwargs)
+
+    monkeypatch.setattr(sessions, "aws_session", counting_aws_session)
+    monkeypatch.setattr(boto3.Session, "client", counting_client)
+    session = EnvSession(emulator, "dev", local=True)
+    result = run_local(session, TAG, {**FAST, "ModelApprovalStatus": "PendingManualApproval"},
+                       runs_dir=tmp_path / "runs", say=lambda _: None)  # fmt: skip
+    assert result["status"] == "Succeeded"
+    assert made == {"aws_session": 1, "s3": 1, "sagemaker": 1}

@@ -105,17 +105,16 @@ def test_a_restarted_job_resumes_from_the_last_checkpoint(tmp_path, capsys):
 @needs_extra
 @pytest.mark.slow
 def test_local_smoke_run_registers_a_transformer_model_that_the_handler_serves(emulator, small_csv, tmp_path):  # noqa: F811
-    from awsenv.sessions import aws_session
+    from awsenv.sessions import EnvSession, aws_session
     from inference.artifacts import download_model
     from inference.handler import model_fn, predict_fn
     from training_pipeline.local_executor import run_local
     from training_pipeline.upload import upload
 
-    upload(emulator, "dev", small_csv, local=True, progress=lambda _: None)
+    upload(EnvSession(emulator, "dev", local=True), small_csv, progress=lambda _: None)
     lines: list[str] = []
     result = run_local(
-        emulator,
-        "dev",
+        EnvSession(emulator, "dev", local=True),
         TAG,
         {"MaxSteps": "6", "MaxLength": "32", "AccuracyThreshold": "0.0"},  # fast; the gate still runs
         family="transformer",

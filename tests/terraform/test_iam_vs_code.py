@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from awsenv import terraform_vars
-from awsenv.sessions import aws_session
+from awsenv.sessions import EnvSession, aws_session
 from tests.terraform import tfparse
 from tests.terraform.iampolicy import Policy, Recorder, recording
 
@@ -120,9 +120,9 @@ def test_ci_environment_role_allows_upsert_run_smoke_and_manifest(emulator, monk
     recorder = Recorder()
     recording(monkeypatch, recorder, emulator.accounts)
     require_manifest(emulator, SHA, local=True)  # invoke deploy: the release manifest
-    upsert_pipeline(emulator, env, SHA, local=True)  # create
-    upsert_pipeline(emulator, env, SHA, local=True)  # update
-    start_execution(emulator, env, {"ModelApprovalStatus": "Approved"}, local=True)  # invoke pipeline.run
+    upsert_pipeline(EnvSession(emulator, env, local=True), SHA)  # create
+    upsert_pipeline(EnvSession(emulator, env, local=True), SHA)  # update
+    start_execution(EnvSession(emulator, env, local=True), {"ModelApprovalStatus": "Approved"})  # invoke pipeline.run
     deployed_metadata(aws_session(emulator, env, local=True), target)  # invoke endpoint.test: the label set
     assert {
         "sagemaker:CreatePipeline",

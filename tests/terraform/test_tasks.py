@@ -77,7 +77,7 @@ def built(monkeypatch):
     monkeypatch.setattr("release.manifest.check_pipeline_definition", lambda *_: None)
     monkeypatch.setattr("training_pipeline.pipeline.definition", lambda *_: "{}")
     monkeypatch.setattr(
-        "training_pipeline.pipeline.upsert_pipeline", lambda cfg, env, tag, local: upserts.append((env, tag))
+        "training_pipeline.pipeline.upsert_pipeline", lambda session, tag: upserts.append((session.env, tag))
     )
     return upserts
 

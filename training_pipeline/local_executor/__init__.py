@@ -1,6 +1,6 @@
 """Run the SageMaker pipeline definition JSON locally, on the emulator, without Docker.
 
-`run_definition(cfg, env, definition_json, parameters)` executes any definition made of
+`run_definition(session, definition_json, parameters)` (an emulator `EnvSession`) executes any definition made of
 Processing, Training (script mode), Condition, RegisterModel and Fail steps; `run_local`
 prepares the emulator (code upload, model package group, pipeline record) and runs the
 project's own pipeline. See training_pipeline/README.md for what is supported.

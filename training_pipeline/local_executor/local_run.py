@@ -20,7 +20,7 @@ from typing import Any
 
 from awsenv.config import Config
 from awsenv.errors import UserError, is_not_found
-from awsenv.sessions import aws_session
+from awsenv.sessions import EnvSession
 from training_pipeline.local_executor.registry import ensure_group
 from training_pipeline.local_executor.runner import RUNS_DIR, run_definition
 
@@ -52,12 +52,13 @@ def check_emulator(cfg: Config) -> None:
         raise UserError(f"emulator: not running at {cfg.emulator_url}; start it with `invoke emulator.start`")
 
 
-def check_data_bucket(cfg: Config, env: str) -> None:
+def check_data_bucket(session: EnvSession) -> None:
     from botocore.exceptions import ClientError
 
-    bucket = cfg.data_bucket(env)
+    env = session.env
+    bucket = session.cfg.data_bucket(env)
     try:
-        aws_session(cfg, env, local=True).client("s3").head_bucket(Bucket=bucket)
+        session.s3.head_bucket(Bucket=bucket)
     except ClientError as error:
         if not is_not_found(error):
             raise
@@ -67,16 +68,15 @@ def check_data_bucket(cfg: Config, env: str) -> None:
         ) from None
 
 
-def record_pipeline(cfg: Config, env: str, definition: str, description: str) -> str:
+def record_pipeline(session: EnvSession, definition: str, description: str) -> str:
     """Create or update the pipeline in the emulator (so it is listed like on AWS); return its ARN."""
     from training_pipeline.pipeline import put_pipeline
 
-    return put_pipeline(aws_session(cfg, env, local=True).client("sagemaker"), cfg, env, definition, description)
+    return put_pipeline(session.sagemaker, session.cfg, session.env, definition, description)
 
 
 def run_local(
-    cfg: Config,
-    env: str,
+    session: EnvSession,
     image_tag: str | None = None,
     parameters: dict[str, Any] | None = None,
     *,
@@ -84,12 +84,18 @@ def run_local(
     runs_dir: Path = RUNS_DIR,
     say: Callable[[str], None] = print,
 ) -> dict:
-    """Upload code, ensure the group, upsert and run the pipeline of `env` (`family` or the env's) on the emulator."""
+    """Upload code, ensure the group, upsert and run the env's pipeline (`family` or the env's) on the emulator.
+
+    `session` is the env's emulator session; every step of the run uses its clients.
+    """
     from awsenv.gitinfo import head_sha
     from training_pipeline.code import upload_code
     from training_pipeline.local_executor.definitions import cached_definition
     from training_pipeline.local_executor.launcher import WarmLauncher
 
+    cfg, env = session.cfg, session.env
+    if not session.local:
+        raise UserError(f"pipeline: the local executor runs on the emulator only, not on AWS ({env})")
     family = cfg.model_family(env, family)
     parameters = dict(parameters or {})
     if family == "transformer":
@@ -97,15 +103,11 @@ def run_local(
         check_transformer_extra(str(parameters["EncoderModel"]))
         say(f"transformer smoke run (CPU): {', '.join(f'{k}={v}' for k, v in sorted(parameters.items()))}")
     check_emulator(cfg)
-    check_data_bucket(cfg, env)
+    check_data_bucket(session)
     with WarmLauncher() as step_launcher:  # its helper imports the steps' libraries while we prepare
         image_tag = image_tag or head_sha()
         text, _ = cached_definition(cfg, env, image_tag, family=family)
-        upload_code(cfg, env, local=True)
-        ensure_group(
-            aws_session(cfg, env, local=True).client("sagemaker"),
-            cfg.model_package_group(env),
-            f"{cfg.project} models ({env})",
-        )
-        record_pipeline(cfg, env, text, f"{cfg.project} {family} training @ {image_tag}")
-        return run_definition(cfg, env, text, parameters, runs_dir=runs_dir, say=say, step_launcher=step_launcher)
+        upload_code(session)
+        ensure_group(session.sagemaker, cfg.model_package_group(env), f"{cfg.project} models ({env})")
+        record_pipeline(session, text, f"{cfg.project} {family} training @ {image_tag}")
+        return run_definition(session, text, parameters, runs_dir=runs_dir, say=say, step_launcher=step_launcher)

@@ -17,9 +17,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from awsenv.config import REPO_ROOT, Config
+from awsenv.config import REPO_ROOT
 from awsenv.errors import UserError
-from awsenv.sessions import aws_session
+from awsenv.sessions import EnvSession
 from training_pipeline.local_executor import containers, registry
 from training_pipeline.local_executor.errors import ExecutorError, StepFailed
 from training_pipeline.local_executor.expressions import Resolver, evaluate_condition
@@ -79,8 +79,9 @@ def ordered(steps: list[dict]) -> list[dict]:
 class Execution:
     """One local execution of a definition for `env` on the emulator."""
 
-    def __init__(self, cfg: Config, env: str, definition: dict, parameters: dict, *, runs_dir: Path, say,
+    def __init__(self, session: EnvSession, definition: dict, parameters: dict, *, runs_dir: Path, say,
                  step_launcher=None):  # fmt: skip
+        cfg, env = session.cfg, session.env
         self.cfg, self.env, self.definition, self.say = cfg, env, definition, say
         self.launcher = step_launcher
         self.id = f"local-{dt.datetime.now(dt.UTC):%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
@@ -98,17 +99,8 @@ class Execution:
                 "StartDateTime": now,
             },
         )
-        session = aws_session(cfg, env, local=True)
-        self.s3, self.sagemaker = session.client("s3"), session.client("sagemaker")
-        frozen = session.get_credentials().get_frozen_credentials()
-        self.aws_env = {
-            "AWS_ACCESS_KEY_ID": frozen.access_key,
-            "AWS_SECRET_ACCESS_KEY": frozen.secret_key,
-            "AWS_SESSION_TOKEN": frozen.token or "",
-            "AWS_ENDPOINT_URL": getattr(session, "endpoint_url", "") or cfg.emulator_url,
-            "AWS_DEFAULT_REGION": cfg.region,
-            "AWS_REGION": cfg.region,
-        }
+        self.s3, self.sagemaker = session.s3, session.sagemaker
+        self.aws_env = {"AWS_ENDPOINT_URL": cfg.emulator_url, **session.credentials_environ()}
         self.status: dict[str, dict] = {}
         self.property_files: dict[str, str] = {}
         self.model_package_arn: str | None = None
@@ -221,8 +213,7 @@ def report_line(evaluation: dict | None) -> str:
 
 
 def run_definition(
-    cfg: Config,
-    env: str,
+    session: EnvSession,
     definition: dict | str,
     parameters: dict[str, Any] | None = None,
     *,
@@ -230,13 +221,15 @@ def run_definition(
     say: Callable[[str], None] = print,
     step_launcher=None,
 ) -> dict:
-    """Execute `definition` for `env` on the emulator; return the summary, raise StepFailed on failure.
+    """Execute `definition` for the session's env on the emulator; return the summary, raise
+    StepFailed on failure.
 
     `step_launcher` (a launcher.WarmLauncher) starts the steps' processes; None: a fresh one each."""
     if isinstance(definition, str):
         definition = json.loads(definition)
+    cfg, env = session.cfg, session.env
     values = parameter_values(definition, parameters)
-    execution = Execution(cfg, env, definition, values, runs_dir=runs_dir, say=say, step_launcher=step_launcher)
+    execution = Execution(session, definition, values, runs_dir=runs_dir, say=say, step_launcher=step_launcher)
     say(f"pipeline {cfg.pipeline_name(env)} ({env}, local): execution {execution.id}")
     started = time.monotonic()
     try:
