@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import tarfile
 import tempfile
 from pathlib import Path
 
@@ -104,10 +105,11 @@ def test_a_restarted_job_resumes_from_the_last_checkpoint(tmp_path, capsys):
 
 @needs_extra
 @pytest.mark.slow
-def test_local_smoke_run_registers_a_transformer_model_that_the_handler_serves(emulator, small_csv, tmp_path):  # noqa: F811
+def test_smoke_run_registers_a_transformer_the_handler_serves(emulator, small_csv, tmp_path, monkeypatch):  # noqa: F811
     from awsenv.sessions import EnvSession, aws_session
-    from inference.artifacts import download_model
+    from inference.artifacts import download_archive
     from inference.handler import model_fn, predict_fn
+    from inference.integrity import CONTENT_ENV, recorded, verify_archive
     from training_pipeline.local_executor import run_local
     from training_pipeline.upload import upload
 
@@ -133,8 +135,14 @@ def test_local_smoke_run_registers_a_transformer_model_that_the_handler_serves(e
         Bucket=emulator.data_bucket("dev"), Prefix=f"checkpoints/{result['execution_id']}/"
     )
     assert any(o["Key"].endswith("last/state.pt") for o in checkpoint_keys.get("Contents", []))
+    archive_digest, content_digest = recorded(package.get("CustomerMetadataProperties"))
     with tempfile.TemporaryDirectory() as directory:
-        model = model_fn(download_model(session.client("s3"), model_url, Path(directory)))
+        archive = download_archive(session.client("s3"), model_url, Path(directory))
+        verify_archive(archive, archive_digest)  # the Evaluate step recorded it for this family too
+        with tarfile.open(archive) as tar:
+            tar.extractall(Path(directory) / "model", filter="data")
+        monkeypatch.setenv(CONTENT_ENV, content_digest)  # model_fn verifies before the transformer loads
+        model = model_fn(Path(directory) / "model")
         assert model.metadata["family"] == "transformer" and len(model.labels) == 6
         prediction = predict_fn(["Chest pain and shortness of breath; echocardiogram ordered."], model)[0]
         assert prediction["label"] in model.labels
