@@ -16,7 +16,7 @@ PROVIDER ?=
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-bootstrap: ## create .venv, the checkov env, the HCL parser and .env (idempotent)
+bootstrap: ## create .venv, the checkov env, the HCL parser and .env (idempotent) [EXTRAS=transformer]
 	@$(PYTHON) scripts/bootstrap.py --extras="$(EXTRAS)"
 
 test: $(INVOKE) ## run the test suite (pytest + emulator)

@@ -25,6 +25,10 @@ ACCOUNTS = ("operations", *ENVIRONMENTS)
 # Keys of `.env`. Account ids are required; the rest have defaults.
 ACCOUNT_KEYS = {name: f"{name.upper()}_ACCOUNT_ID" for name in ACCOUNTS}
 PROFILE_KEYS = {name: f"AWS_PROFILE_{name.upper()}" for name in ACCOUNTS}
+# Model family per environment (`--family` on the pipeline tasks overrides it) and the
+# transformer family's training instance type and encoder.
+FAMILIES = ("tfidf", "transformer")
+FAMILY_KEYS = {env: f"MODEL_FAMILY_{env.upper()}" for env in ENVIRONMENTS}
 DEFAULTS = {
     "AWS_REGION": "eu-west-1",
     "PROJECT_NAME": "aws-promote-code",
@@ -40,6 +44,9 @@ DEFAULTS = {
     "IDLE_ENDPOINT_DAYS": "3",
     "ALERT_EMAIL": "",
     **{PROFILE_KEYS[name]: name for name in ACCOUNTS},  # the original README's profile names
+    **{FAMILY_KEYS[env]: "tfidf" for env in ENVIRONMENTS},
+    "TRANSFORMER_INSTANCE_TYPE": "ml.g5.xlarge",
+    "TRANSFORMER_MODEL": "distilbert-base-uncased",
 }
 
 _REGION_RE = re.compile(
@@ -49,6 +56,8 @@ _ACCOUNT_RE = re.compile(r"^\d{12}$")
 _REPO_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$")
 _PROJECT_RE = re.compile(r"^[a-z][a-z0-9-]{1,22}[a-z0-9]$")
 _PROFILE_RE = re.compile(r"^[A-Za-z0-9_.+-]{1,64}$")
+_GPU_INSTANCE_RE = re.compile(r"^ml\.(g4dn|g5|g6|g6e|p3|p3dn|p4d|p4de|p5|p5e)\.[0-9]*x?large$")
+_HUB_MODEL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,95}(/[A-Za-z0-9][A-Za-z0-9_.-]{0,95})?$")
 
 
 class ConfigError(UserError):
@@ -61,6 +70,13 @@ class ConfigError(UserError):
 
 def invalid_env_message(env: str) -> str:
     return f"env: '{env}' is not an environment; use one of: {', '.join(ENVIRONMENTS)}"
+
+
+def check_family(family: str, what: str = "family") -> str:
+    """Return `family` if it is a model family; raise ConfigError otherwise."""
+    if family not in FAMILIES:
+        raise ConfigError([f"{what}: '{family}' is not a model family; use one of: {', '.join(FAMILIES)}"])
+    return family
 
 
 def check_env(env: str) -> str:
@@ -87,6 +103,9 @@ class Config:
     )
     idle_endpoint_days: int = 3
     alert_email: str = ""
+    families: dict[str, str] = field(default_factory=lambda: dict.fromkeys(ENVIRONMENTS, "tfidf"))
+    transformer_instance_type: str = DEFAULTS["TRANSFORMER_INSTANCE_TYPE"]
+    transformer_model: str = DEFAULTS["TRANSFORMER_MODEL"]
     source: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     # ---- names shared by Terraform, the pipeline and the deployer ----------------------
@@ -138,6 +157,14 @@ class Config:
     def monitoring_prefix(self, env: str) -> str:
         """Where the drift monitor writes its reports (s3://<data bucket>/monitoring/<endpoint>)."""
         return f"s3://{self.data_bucket(env)}/monitoring/{self.endpoint_name(env)}"
+
+    def model_family(self, env: str, override: str = "") -> str:
+        """The env's model family (MODEL_FAMILY_<ENV>), or `override` (`--family`) when given."""
+        return check_family(override, "--family") if override else self.families[check_env(env)]
+
+    def checkpoint_prefix(self, env: str) -> str:
+        """Where training jobs keep checkpoints (one sub-prefix per pipeline execution)."""
+        return f"s3://{self.data_bucket(env)}/checkpoints"
 
     def auto_deploy_function_name(self) -> str:
         """The auto-deploy Lambda (same name in every env account)."""
@@ -224,6 +251,7 @@ def load_config(
     profiles = _profiles(values, problems)
     port = _port(values, problems)
     operate = cost_settings(values, problems, ENVIRONMENTS)
+    families, instance_type, encoder = _model_settings(values, problems)
     if problems:
         raise ConfigError(problems)
     return Config(
@@ -234,6 +262,9 @@ def load_config(
         profiles=profiles,
         emulator_port=port,
         ci=environ.get("CI", "").lower() in ("1", "true", "yes"),
+        families=families,
+        transformer_instance_type=instance_type,
+        transformer_model=encoder,
         source=values,
         **operate,
     )
@@ -307,6 +338,28 @@ def _port(values: dict[str, str], problems: list[str]) -> int:
     if not 1024 <= port <= 65535:
         problems.append(f"EMULATOR_PORT: '{port_text}' is not a usable port; use a number from 1024 to 65535")
     return port
+
+
+def _model_settings(values: dict[str, str], problems: list[str]) -> tuple[dict[str, str], str, str]:
+    """MODEL_FAMILY_<ENV>, TRANSFORMER_INSTANCE_TYPE and TRANSFORMER_MODEL; problems appended."""
+    families = {}
+    for env, key in FAMILY_KEYS.items():
+        families[env] = values.get(key, "")
+        if families[env] not in FAMILIES:
+            problems.append(
+                f"{key}: '{families[env]}' is not a model family; use one of: {', '.join(FAMILIES)} (default tfidf)"
+            )
+    instance_type = values.get("TRANSFORMER_INSTANCE_TYPE", "")
+    if not _GPU_INSTANCE_RE.match(instance_type):
+        problems.append(
+            f"TRANSFORMER_INSTANCE_TYPE: '{instance_type}' is not a SageMaker GPU instance type; use one such as ml.g5.xlarge or ml.g4dn.xlarge"
+        )
+    encoder = values.get("TRANSFORMER_MODEL", "")
+    if not _HUB_MODEL_RE.match(encoder):
+        problems.append(
+            f"TRANSFORMER_MODEL: '{encoder}' is not a Hugging Face model id; use a Hub id such as distilbert-base-uncased or org/name"
+        )
+    return families, instance_type, encoder
 
 
 def _known_keys() -> set[str]:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from awsenv.config import ACCOUNTS, ENVIRONMENTS, RETRAINING_SCHEDULE, Config, check_env
+from awsenv.images import huggingface_training_repository
 
 ROOTS = ("backend", "operations", "main")
 IMAGES = ("training", "inference", "lambda")
@@ -53,6 +54,7 @@ def operations_variables(cfg: Config) -> dict[str, Any]:
         "ci_role_name": ci_role_name(cfg),
         "ecr_repositories": {image: cfg.ecr_repository(image) for image in IMAGES},
         "release_bucket_name": cfg.release_bucket(),
+        "huggingface_training_image_repository": huggingface_training_repository(cfg.region),
         "environments": {
             env: {
                 "data_bucket": cfg.data_bucket(env),
@@ -92,6 +94,7 @@ def main_variables(cfg: Config, env: str, image_tag: str) -> dict[str, Any]:
         "monitoring_s3_uri": cfg.monitoring_prefix(env),
         "drift_metrics_namespace": cfg.drift_metrics_namespace(),
         "drift_alarm_name": cfg.drift_alarm_name(env),
+        "huggingface_training_image_repository": huggingface_training_repository(cfg.region),
     }
 
 

@@ -20,7 +20,7 @@ A bad request raises `RequestError` carrying its HTTP status: 415 unsupported co
 Never a 500 for a client error.
 
 `model_fn` checks the extracted files against $MODEL_CONTENT_SHA256 (set by the deployer from
-the model package's registered digest) before `joblib.load`; with $INFERENCE_REQUIRE_DIGEST=1
+the model package's registered digest) before either model family loads them; with $INFERENCE_REQUIRE_DIGEST=1
 (the inference image) a missing digest is refused too.
 """
 
@@ -53,16 +53,18 @@ class RequestError(Exception):
 
 @dataclass
 class LoadedModel:
-    pipeline: Any  # fitted scikit-learn Pipeline with predict_proba and classes_
+    pipeline: Any  # scikit-learn Pipeline or TransformerClassifier: predict_proba and classes_
     labels: list[str]
     text_column: str = TEXT_COLUMN
     metadata: dict | None = None
 
 
 def model_fn(model_dir: str | Path) -> LoadedModel:
-    """Load `model.joblib` and `metadata.json` from an extracted model.tar.gz."""
-    import joblib
+    """Load an extracted model.tar.gz; metadata.json's `family` says how (default tfidf).
 
+    tfidf: `model.joblib`; transformer: a saved Hugging Face model (inference.transformer_model).
+    The files are verified against the registered digest before either family loads them.
+    """
     from inference.integrity import CONTENT_ENV, IntegrityError, verify_model_dir
 
     model_dir = Path(model_dir)
@@ -74,9 +76,19 @@ def model_fn(model_dir: str | Path) -> LoadedModel:
             "(deploy it with `invoke model.deploy`, which passes the registered digest)"
         )
     verify_model_dir(model_dir, expected, version)
-    pipeline = joblib.load(model_dir / "model.joblib")
     metadata_path = model_dir / "metadata.json"
     metadata = json.loads(metadata_path.read_text()) if metadata_path.exists() else {}
+    family = metadata.get("family", "tfidf")
+    if family == "transformer":
+        from inference import transformer_model
+
+        pipeline = transformer_model.load(model_dir, metadata)
+    elif family == "tfidf":
+        import joblib
+
+        pipeline = joblib.load(model_dir / "model.joblib")
+    else:
+        raise ValueError(f"metadata.json: model family '{family}' is unknown; expected tfidf or transformer")
     labels = [str(label) for label in pipeline.classes_]
     return LoadedModel(pipeline, labels, metadata.get("text_column", TEXT_COLUMN), metadata)
 

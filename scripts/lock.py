@@ -6,6 +6,10 @@
     requirements/checkov.in        -> checkov.lock       .venv-checkov (its boto3 pin conflicts)
     requirements/extras/<name>.in  -> extras/<name>.lock optional extras, constrained to requirements.lock
 
+An extra may also have `<name>.pip`: exact pins that bootstrap installs with plain pip, unhashed
+(the transformer extra's CPU torch, a wheel on disk that uv does not see). Those packages and their
+own dependencies are kept out of `<name>.lock` (overridden to a marker no platform matches).
+
 Each lock is universal (`uv pip compile --universal`): one file for Linux, macOS and Windows on
 CPython >= 3.11, with environment markers where a platform or Python version needs another
 package, and the SHA-256 of every distribution of every pinned version (`--generate-hashes`), so
@@ -42,9 +46,30 @@ def compile_command(uv: str, source: Path, output: Path, constraints: list[Path]
     command += ["--generate-hashes", "--custom-compile-command", "make lock"]
     for constraint in constraints:
         command += ["--constraint", str(constraint)]
+    if (ROOT / source).with_suffix(".pip").is_file():
+        command += ["--override", str(source.with_suffix(".override"))]
     if upgrade:
         command.append("--upgrade")
     return command
+
+
+def pip_pins(source: Path) -> list[str]:
+    """The names in the extra's `<name>.pip` (installed by plain pip), [] when it has none."""
+    pins = source.with_suffix(".pip")
+    if not pins.is_file():
+        return []
+    lines = [line.split("#")[0].strip() for line in pins.read_text().splitlines()]
+    return [line.split("==")[0].strip() for line in lines if line]
+
+
+def write_override(source: Path) -> None:
+    """`<name>.override`: every plain-pip package dropped from the uv resolution (a never-true marker)."""
+    names = pip_pins(source)
+    if names:
+        lines = [f"{name} ; sys_platform == 'never'" for name in names]
+        source.with_suffix(".override").write_text(
+            "# written by `make lock` from the .pip file\n" + "\n".join(lines) + "\n"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -56,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         print("lock: .venv/bin/uv is missing; run `make bootstrap` first", file=sys.stderr)
         return 1
     for source, output, constraints in lock_jobs():
+        write_override(ROOT / source)
         result = subprocess.run(
             compile_command(str(uv), source, output, constraints, args.upgrade), cwd=ROOT, check=False
         )

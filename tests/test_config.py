@@ -50,6 +50,17 @@ def test_valid_configuration_loads():
         ),
         ("IDLE_ENDPOINT_DAYS", "30", "IDLE_ENDPOINT_DAYS: '30' is not usable; use 1 to 7"),
         ("ALERT_EMAIL", "ops", "ALERT_EMAIL: 'ops' is not an e-mail address"),
+        (
+            "MODEL_FAMILY_PROD",
+            "bert",
+            "MODEL_FAMILY_PROD: 'bert' is not a model family; use one of: tfidf, transformer",
+        ),
+        (
+            "TRANSFORMER_INSTANCE_TYPE",
+            "ml.m5.large",
+            "TRANSFORMER_INSTANCE_TYPE: 'ml.m5.large' is not a SageMaker GPU instance type; use one such as ml.g5.xlarge",
+        ),
+        ("TRANSFORMER_MODEL", "../weights", "TRANSFORMER_MODEL: '../weights' is not a Hugging Face model id"),
     ],
 )
 def test_each_bad_value_is_named_with_its_fix(key, value, expected):
@@ -134,3 +145,13 @@ def test_derived_names_embed_the_right_account():
         cfg.image_uri("training", "latest")
     with pytest.raises(ConfigError, match="not an environment"):
         cfg.data_bucket("qa")
+
+
+def test_model_family_is_per_environment_and_an_override_is_checked():
+    cfg = load_config(env_file=None, environ={**TEST_ENVIRON, "MODEL_FAMILY_STAGING": "transformer"})
+    assert [cfg.model_family(env) for env in ("dev", "staging", "prod")] == ["tfidf", "transformer", "tfidf"]
+    assert cfg.model_family("dev", "transformer") == "transformer"
+    assert (cfg.transformer_instance_type, cfg.transformer_model) == ("ml.g5.xlarge", "distilbert-base-uncased")
+    with pytest.raises(ConfigError, match=r"^--family: 'bert' is not a model family; use one of: tfidf, transformer$"):
+        cfg.model_family("dev", "bert")
+    assert cfg.checkpoint_prefix("dev") == f"s3://{cfg.data_bucket('dev')}/checkpoints"

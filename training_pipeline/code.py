@@ -31,13 +31,18 @@ PROCESSING_SCRIPTS = ("preprocess.py", "evaluate.py")
 TRAINING_ENTRY_POINT = "train.py"
 SHARED_MODULES = ("csvrows.py",)
 LIB_DIR = "lib"
+# Training entry point and the name of its sourcedir archive, per model family.
+TRAINING_CODE = {
+    "tfidf": (TRAINING_ENTRY_POINT, "sourcedir.tar.gz"),
+    "transformer": ("train_transformer.py", "sourcedir-transformer.tar.gz"),
+}
 
 
-def sourcedir_tar() -> bytes:
-    """sourcedir.tar.gz of the training entry point + shared modules, byte-stable (no mtimes, fixed owner)."""
+def sourcedir_tar(entry_point: str = TRAINING_ENTRY_POINT) -> bytes:
+    """sourcedir.tar.gz of a training entry point + shared modules, byte-stable (no mtimes, fixed owner)."""
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as tar:
-        for name in (TRAINING_ENTRY_POINT, *SHARED_MODULES):
+        for name in (entry_point, *SHARED_MODULES):
             data = (STEPS_DIR / name).read_bytes()
             info = tarfile.TarInfo(name)
             info.size, info.mode, info.mtime = len(data), 0o644, 0
@@ -46,10 +51,11 @@ def sourcedir_tar() -> bytes:
 
 
 def code_files() -> dict[str, bytes]:
-    """The step code as uploaded: the processing scripts, their lib/ and the training sourcedir."""
+    """The step code as uploaded: the processing scripts, their lib/ and each family's training sourcedir."""
     files = {name: (STEPS_DIR / name).read_bytes() for name in PROCESSING_SCRIPTS}
     files.update({f"{LIB_DIR}/{name}": (STEPS_DIR / name).read_bytes() for name in SHARED_MODULES})
-    files["sourcedir.tar.gz"] = sourcedir_tar()
+    for entry_point, archive in TRAINING_CODE.values():
+        files[archive] = sourcedir_tar(entry_point)
     return files
 
 

@@ -55,21 +55,24 @@ __all__ = [
 POLL_SECONDS, MAX_POLLS = 30, 240  # an execution is waited for up to 2 h
 
 
-def get_pipeline(cfg: Config, env: str, image_tag: str, session=None):
+def get_pipeline(cfg: Config, env: str, image_tag: str, session=None, family: str = ""):
     """The SDK `Pipeline` for `env`, its containers pinned to `image_tag` (a commit SHA).
 
-    `session` defaults to the env's definition-only SDK session (no AWS call possible).
+    `session` defaults to the env's definition-only SDK session (no AWS call possible);
+    `family` (tfidf or transformer) defaults to the env's MODEL_FAMILY_<ENV> (families.py).
     """
     from awsenv.sagemaker_sdk import offline_sagemaker_session
+    from training_pipeline import families
 
     cfg.image_uri("training", image_tag)  # a bad tag (e.g. 'latest') is refused before the SDK loads
     ctx = build.BuildContext(cfg, env, image_tag, session or offline_sagemaker_session(cfg, env))
     from sagemaker.mlops.workflow.pipeline import Pipeline
 
-    params = build.parameters(ctx)
+    family = cfg.model_family(env, family)
+    params = families.family_parameters(ctx, family)
     data = build.preprocess_step(ctx, params)
-    trained = build.train_step(ctx, build.tfidf_training(ctx, params), data)
-    evaluated = build.evaluate_step(ctx, trained, data)
+    trained = build.train_step(ctx, families.training_spec(ctx, params, family), data)
+    evaluated = build.evaluate_step(ctx, trained, data, *families.evaluate_host(ctx, family))
     metadata = {
         key: evaluated.get(path) for key, path in {**ARTIFACT_DIGEST_PATHS, **build.DATASET_METADATA_PATHS}.items()
     }
@@ -86,15 +89,15 @@ def get_pipeline(cfg: Config, env: str, image_tag: str, session=None):
     )
 
 
-def definition(cfg: Config, env: str, image_tag: str, *, sdk=None) -> str:
-    """The pipeline definition JSON (sorted keys, indented): no AWS call, byte-stable.
+def definition(cfg: Config, env: str, image_tag: str, family: str = "", *, sdk=None) -> str:
+    """The pipeline definition JSON (sorted keys, indented): no AWS call, byte-stable per family.
 
     `sdk`: the SDK session to build with (an `EnvSession.sdk`); by default the env's own.
     """
     from awsenv.sagemaker_sdk import sdk_environment
 
     with sdk_environment(cfg.region):
-        text = get_pipeline(cfg, env, image_tag, session=sdk).definition()
+        text = get_pipeline(cfg, env, image_tag, session=sdk, family=family).definition()
     return json.dumps(json.loads(text), indent=2, sort_keys=True) + "\n"
 
 
@@ -117,12 +120,13 @@ def put_pipeline(sagemaker, cfg: Config, env: str, text: str, description: str) 
     return sagemaker.update_pipeline(**request)["PipelineArn"]
 
 
-def upsert_pipeline(session: EnvSession, image_tag: str) -> str:
-    """Upload the step code and create or update the env's pipeline; return its ARN."""
+def upsert_pipeline(session: EnvSession, image_tag: str, family: str = "") -> str:
+    """Upload the step code and create or update the env's pipeline (`family` or the env's); its ARN."""
     cfg, env = session.cfg, session.env
-    text = definition(cfg, env, image_tag, sdk=session.sdk)
+    family = cfg.model_family(env, family)
+    text = definition(cfg, env, image_tag, family, sdk=session.sdk)
     upload_code(session)
-    return put_pipeline(session.sagemaker, cfg, env, text, f"{cfg.project} training @ {image_tag}")
+    return put_pipeline(session.sagemaker, cfg, env, text, f"{cfg.project} {family} training @ {image_tag}")
 
 
 def start_execution(session: EnvSession, parameters: dict | None = None, wait: bool = False) -> dict:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from awsenv.config import Config
-from training_pipeline.code import LIB_DIR, TRAINING_ENTRY_POINT, code_prefix
+from training_pipeline.code import LIB_DIR, TRAINING_CODE, code_prefix
 
 INSTANCE_TYPE = "ml.m5.large"
 DEFAULTS = {"AccuracyThreshold": 0.7, "TfidfMaxFeatures": 20000, "TfidfNgramMax": 2, "RegularizationC": 4.0}
@@ -79,26 +79,38 @@ class BuildContext:
 
 @dataclass(frozen=True)
 class Parameters:
-    """The pipeline parameters (SDK objects); `all()` is their order in the definition."""
+    """The pipeline parameters (SDK objects); `all()` is their order in the definition.
+
+    The tfidf family's three are fields; another family's own parameters go in `family`
+    (training_pipeline/families.py), in definition order.
+    """
 
     input_data: Any
     threshold: Any
     approval: Any
-    max_features: Any
-    ngram_max: Any
-    regularization: Any
+    max_features: Any = None
+    ngram_max: Any = None
+    regularization: Any = None
+    family: tuple = ()
 
     def all(self) -> list:
-        return [self.input_data, self.threshold, self.approval, self.max_features, self.ngram_max, self.regularization]
+        tfidf = [self.max_features, self.ngram_max, self.regularization]
+        return [self.input_data, self.threshold, self.approval, *(p for p in tfidf if p is not None), *self.family]
 
 
-def parameters(ctx: BuildContext) -> Parameters:
+def parameters(ctx: BuildContext, family: tuple | None = None) -> Parameters:
+    """The pipeline's parameters: the tfidf family's, or `family` (another family's own) instead."""
     from sagemaker.core.workflow.parameters import ParameterFloat, ParameterInteger, ParameterString
 
+    common = {
+        "input_data": ParameterString("InputDataUri", default_value=ctx.cfg.dataset_pointer_uri(ctx.env)),
+        "threshold": ParameterFloat("AccuracyThreshold", default_value=DEFAULTS["AccuracyThreshold"]),
+        "approval": ParameterString("ModelApprovalStatus", default_value=DEFAULT_APPROVAL[ctx.env]),
+    }
+    if family is not None:
+        return Parameters(**common, family=tuple(family))
     return Parameters(
-        input_data=ParameterString("InputDataUri", default_value=ctx.cfg.dataset_pointer_uri(ctx.env)),
-        threshold=ParameterFloat("AccuracyThreshold", default_value=DEFAULTS["AccuracyThreshold"]),
-        approval=ParameterString("ModelApprovalStatus", default_value=DEFAULT_APPROVAL[ctx.env]),
+        **common,
         max_features=ParameterInteger("TfidfMaxFeatures", default_value=DEFAULTS["TfidfMaxFeatures"]),
         ngram_max=ParameterInteger("TfidfNgramMax", default_value=DEFAULTS["TfidfNgramMax"]),
         regularization=ParameterFloat("RegularizationC", default_value=DEFAULTS["RegularizationC"]),
@@ -108,13 +120,13 @@ def parameters(ctx: BuildContext) -> Parameters:
 # ---- processing (Preprocess, Evaluate) -----------------------------------------------------
 
 
-def _processor(ctx: BuildContext):
+def _processor(ctx: BuildContext, image: str | None = None, instance_type: str = INSTANCE_TYPE):
     from sagemaker.core.processing import ScriptProcessor
 
     return ScriptProcessor(
-        image_uri=ctx.image("training"),
+        image_uri=image or ctx.image("training"),
         command=["python3"],
-        instance_type=INSTANCE_TYPE,
+        instance_type=instance_type,
         instance_count=1,
         role=ctx.role,
         sagemaker_session=ctx.session,
@@ -177,13 +189,22 @@ def preprocess_step(ctx: BuildContext, params: Parameters) -> Preprocessed:
 
 @dataclass(frozen=True)
 class TrainingSpec:
-    """What the Train step runs: image, instance type, hyperparameters, metric definitions."""
+    """What the Train step runs: image, instance type, hyperparameters, metric definitions.
+
+    `family` names the training code (code.TRAINING_CODE); `spot` asks for managed spot
+    training, waiting up to `max_wait_seconds`; `checkpoint_s3_uri` syncs /opt/ml/checkpoints.
+    """
 
     image: str
     instance_type: str
     hyperparameters: dict[str, Any]  # values: constants or pipeline parameters
     metrics: dict[str, str] = field(default_factory=dict)  # metric name -> regex over the log
     max_runtime_seconds: int = 86400
+    family: str = "tfidf"
+    spot: bool = False
+    max_wait_seconds: int | None = None
+    checkpoint_s3_uri: Any = None  # a string or a pipeline expression
+    environment: dict[str, str] = field(default_factory=dict)
 
 
 def tfidf_training(ctx: BuildContext, params: Parameters) -> TrainingSpec:
@@ -226,22 +247,30 @@ def train_step(ctx: BuildContext, spec: TrainingSpec, data: Preprocessed) -> Tra
     sourcedir of `code.py`), not the SDK's `SourceCode`, which uploads under a timestamped prefix
     and would make every definition different."""
     from sagemaker.core.shapes import MetricDefinition
-    from sagemaker.core.training.configs import Compute, OutputDataConfig, StoppingCondition
+    from sagemaker.core.training.configs import CheckpointConfig, Compute, OutputDataConfig, StoppingCondition
     from sagemaker.mlops.workflow.steps import TrainingStep
     from sagemaker.train.model_trainer import ModelTrainer
 
-    script_mode = {
-        "sagemaker_program": TRAINING_ENTRY_POINT,
-        "sagemaker_submit_directory": f"{ctx.code}/sourcedir.tar.gz",
-    }
+    entry_point, archive = TRAINING_CODE[spec.family]
+    script_mode = {"sagemaker_program": entry_point, "sagemaker_submit_directory": f"{ctx.code}/{archive}"}
+    optional: dict[str, Any] = {}
+    if spec.checkpoint_s3_uri is not None:
+        optional["checkpoint_config"] = CheckpointConfig(
+            s3_uri=spec.checkpoint_s3_uri, local_path="/opt/ml/checkpoints"
+        )
+    if spec.environment:
+        optional["environment"] = dict(spec.environment)
+    compute = {"enable_managed_spot_training": True} if spec.spot else {}
+    stopping = {"max_wait_time_in_seconds": spec.max_wait_seconds} if spec.max_wait_seconds else {}
     trainer = ModelTrainer(
         training_image=spec.image,
         role=ctx.role,
         sagemaker_session=ctx.session,
-        compute=Compute(instance_type=spec.instance_type, instance_count=1),
+        compute=Compute(instance_type=spec.instance_type, instance_count=1, **compute),
         output_data_config=OutputDataConfig(s3_output_path=f"s3://{ctx.bucket}/models"),
-        stopping_condition=StoppingCondition(max_runtime_in_seconds=spec.max_runtime_seconds),
+        stopping_condition=StoppingCondition(max_runtime_in_seconds=spec.max_runtime_seconds, **stopping),
         hyperparameters={**script_mode, **{name: _as_string(v) for name, v in spec.hyperparameters.items()}},
+        **optional,
     ).with_metric_definitions([MetricDefinition(name=name, regex=regex) for name, regex in spec.metrics.items()])
     step_args = trainer.train(input_data_config=[_channel(name, data.channels[name]) for name in TRAINING_CHANNELS])
     step = TrainingStep("Train", step_args=step_args)
@@ -264,13 +293,20 @@ class Evaluated:
         return JsonGet(step_name=self.step.name, property_file=self.report, json_path=json_path)
 
 
-def evaluate_step(ctx: BuildContext, trained: Trained, data: Preprocessed) -> Evaluated:
+def evaluate_step(
+    ctx: BuildContext,
+    trained: Trained,
+    data: Preprocessed,
+    image: str | None = None,
+    instance_type: str = INSTANCE_TYPE,
+) -> Evaluated:
+    """Evaluate in our training image on CPU, or (another family) in `image` on `instance_type`."""
     from sagemaker.core.workflow.functions import Join
     from sagemaker.core.workflow.properties import PropertyFile
     from sagemaker.mlops.workflow.steps import ProcessingStep
 
     report = PropertyFile(name="EvaluationReport", output_name="evaluation", path="evaluation.json")
-    step_args = _processor(ctx).run(
+    step_args = _processor(ctx, image, instance_type).run(
         code=f"{ctx.code}/evaluate.py",
         arguments=["--model-package-group", ctx.cfg.model_package_group(ctx.env)],
         inputs=[

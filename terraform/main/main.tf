@@ -17,7 +17,9 @@ locals {
   ecr_registry = "${local.ops_account}.dkr.ecr.${data.aws_region.current.id}.amazonaws.com"
   ecr_arns     = { for image, repo in var.ecr_repositories : image => "arn:aws:ecr:${data.aws_region.current.id}:${local.ops_account}:repository/${repo}" }
 
-  bucket_uri      = "s3://${var.data_bucket_name}/"
+  bucket_uri               = "s3://${var.data_bucket_name}/"
+  huggingface_training_arn = "arn:aws:ecr:${data.aws_region.current.id}:${var.huggingface_training_image_repository.account_id}:repository/${var.huggingface_training_image_repository.name}"
+
   data_bucket_arn = "arn:aws:s3:::${var.data_bucket_name}"
 
   # Created by terraform/operations in this account; every role below must carry it.
@@ -66,11 +68,14 @@ module "sagemaker_role" {
   name       = var.sagemaker_role_name
   bucket_arn = local.data_bucket_arn
   # Prefixes the code uses (tests/terraform/test_iam_vs_code.py): the InputDataUri datasets,
-  # the step code (training_pipeline/code.py), training output, step outputs, data capture.
-  bucket_read_prefixes     = ["datasets/", "${var.pipeline_name}/code/", "models/", "pipeline-runs/"]
-  bucket_write_prefixes    = ["models/", "pipeline-runs/", "data-capture/"]
-  kms_key_arn              = data.aws_kms_alias.data.target_key_arn
-  ecr_repository_arns      = [local.ecr_arns["training"], local.ecr_arns["inference"]]
+  # the step code (training_pipeline/code.py), training output, step outputs, data capture,
+  # and the transformer family's spot-training checkpoints (synced both ways by SageMaker).
+  bucket_read_prefixes  = ["datasets/", "${var.pipeline_name}/code/", "models/", "pipeline-runs/", "checkpoints/"]
+  bucket_write_prefixes = ["models/", "pipeline-runs/", "data-capture/", "checkpoints/"]
+  kms_key_arn           = data.aws_kms_alias.data.target_key_arn
+  # Our training and inference images, and the Hugging Face training image (AWS Deep Learning
+  # Containers registry) the transformer family's Train and Evaluate steps run in.
+  ecr_repository_arns      = [local.ecr_arns["training"], local.ecr_arns["inference"], local.huggingface_training_arn]
   model_package_group_name = module.model_registry.name
   permissions_boundary_arn = local.workload_boundary_arn
 }

@@ -93,6 +93,19 @@ variable "data_capture_s3_uri" {
   }
 }
 
+variable "huggingface_training_image_repository" {
+  description = "Registry account and repository of the Hugging Face PyTorch training image the transformer family runs in (awsenv/images.py: the SageMaker SDK's image table, per region); the SageMaker role may pull it."
+  type = object({
+    account_id = string
+    name       = string
+  })
+
+  validation {
+    condition     = can(regex("^[0-9]{12}$", var.huggingface_training_image_repository.account_id)) && can(regex("^[a-z0-9][a-z0-9._/-]*$", var.huggingface_training_image_repository.name))
+    error_message = "Give the image's registry account (12 digits) and repository name, as awsenv.images.huggingface_training_repository returns them."
+  }
+}
+
 variable "sagemaker_role_name" {
   description = "Name of the SageMaker execution role (Config.sagemaker_role_arn(env))."
   type        = string

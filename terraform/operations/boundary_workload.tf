@@ -4,8 +4,10 @@
 
 # Ceiling of every role CI creates (SageMaker execution, auto-deploy Lambda, scheduler, flow
 # logs, the drift monitor, its schedule and its retraining target): exactly the actions those
-# roles' policies use, in this account. No IAM write except the Application Auto Scaling
-# service-linked role the deployer's first scaling call creates.
+# roles' policies use, in this account (plus the pull of the Hugging Face training image; spot
+# training and the checkpoints/ prefix need nothing beyond CreateTrainingJob and the data
+# bucket). No IAM write except the Application Auto Scaling service-linked role the deployer's
+# first scaling call creates.
 data "aws_iam_policy_document" "workload_boundary" {
   for_each = var.environments
 
@@ -25,6 +27,14 @@ data "aws_iam_policy_document" "workload_boundary" {
     sid       = "PullImages"
     actions   = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
     resources = ["arn:aws:ecr:${var.region}:${var.account_ids.operations}:repository/${var.project}/*"]
+  }
+
+  # The transformer family's Train and Evaluate steps run in the Hugging Face PyTorch training
+  # image, pulled from the AWS Deep Learning Containers registry (awsenv/images.py).
+  statement {
+    sid       = "PullHuggingFaceTrainingImage"
+    actions   = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
+    resources = ["arn:aws:ecr:${var.region}:${var.huggingface_training_image_repository.account_id}:repository/${var.huggingface_training_image_repository.name}"]
   }
 
   statement {

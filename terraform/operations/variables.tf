@@ -68,6 +68,19 @@ variable "release_bucket_name" {
   type        = string
 }
 
+variable "huggingface_training_image_repository" {
+  description = "Registry account and repository of the Hugging Face PyTorch training image the transformer family runs in (awsenv/images.py); the workload boundary lets the SageMaker role pull it."
+  type = object({
+    account_id = string
+    name       = string
+  })
+
+  validation {
+    condition     = can(regex("^[0-9]{12}$", var.huggingface_training_image_repository.account_id)) && can(regex("^[a-z0-9][a-z0-9._/-]*$", var.huggingface_training_image_repository.name))
+    error_message = "Give the image's registry account (12 digits) and repository name, as awsenv.images.huggingface_training_repository returns them."
+  }
+}
+
 variable "environments" {
   description = "Names the CI role of each environment account may manage (resources of terraform/main and the pipeline)."
   type = map(object({

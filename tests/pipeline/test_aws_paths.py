@@ -27,7 +27,14 @@ def test_upsert_uploads_code_and_creates_then_updates_the_pipeline(emulator):
     prefix = code_prefix(emulator, "dev").removeprefix(f"s3://{emulator.data_bucket('dev')}/")
     keys = {o["Key"] for o in s3.list_objects_v2(Bucket=emulator.data_bucket("dev"), Prefix=prefix)["Contents"]}
     assert keys == {
-        f"{prefix}/{name}" for name in ("preprocess.py", "evaluate.py", "lib/csvrows.py", "sourcedir.tar.gz")
+        f"{prefix}/{name}"
+        for name in (
+            "preprocess.py",
+            "evaluate.py",
+            "lib/csvrows.py",
+            "sourcedir.tar.gz",
+            "sourcedir-transformer.tar.gz",
+        )
     }
 
     execution = start_execution(

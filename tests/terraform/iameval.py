@@ -94,6 +94,10 @@ class Renderer:
             "var.ci_role_name": v["ci_role_name"],
             "var.state_bucket_name": v["state_bucket_name"],
             "var.release_bucket_name": v["release_bucket_name"],
+            "var.huggingface_training_image_repository.account_id": v["huggingface_training_image_repository"][
+                "account_id"
+            ],
+            "var.huggingface_training_image_repository.name": v["huggingface_training_image_repository"]["name"],
             "var.account_ids[each.key]": cfg.accounts[account],
             "var.account_ids.operations": cfg.accounts["operations"],
             "each.key": account,

@@ -3,7 +3,9 @@
 Each step gets a sandbox `.runs/<execution-id>/<step>/` whose `opt_ml/` stands for the
 container's `/opt/ml` (the step scripts read `OPT_ML_ROOT`). Inputs and channels are
 downloaded from the emulator's S3 into it, the script is run with this Python, and outputs
-(processing outputs, model.tar.gz) are uploaded to where the definition says. The step's
+(processing outputs, model.tar.gz) are uploaded to where the definition says. A training job's
+CheckpointConfig is honoured: its S3 URI is copied to LocalPath before the script starts (so a
+re-run resumes) and back afterwards; managed spot settings need nothing locally. The step's
 stdout/stderr are kept in `<sandbox>/step.log`. The subprocess gets the env account's
 emulator credentials and endpoint, as the container would get the execution role.
 """
@@ -167,8 +169,13 @@ def run_training(ctx: StepContext, args: dict) -> dict:
         launch = script_mode.prepare(ctx.root, lambda uri, file: ctx.s3.download_fileobj(*split_s3_uri(uri), file))
     except script_mode.ScriptModeError as error:
         raise StepFailed(ctx.name, f"{error} (the local executor runs script-mode training only)") from None
+    checkpoints = _restore_checkpoints(ctx, args.get("CheckpointConfig"))
     timeout = args.get("StoppingCondition", {}).get("MaxRuntimeInSeconds", 3600)
-    _run(ctx, launch.command, {**args.get("Environment", {}), **launch.env}, timeout, cwd=launch.cwd)
+    try:
+        _run(ctx, launch.command, {**args.get("Environment", {}), **launch.env}, timeout, cwd=launch.cwd)
+    finally:
+        if checkpoints:  # SageMaker syncs while the job runs; here once, also after a failure
+            upload_directory(ctx.s3, *checkpoints)
     model_dir = ctx.root / "model"
     if not any(model_dir.iterdir()):
         raise StepFailed(ctx.name, f"the script wrote nothing to SM_MODEL_DIR (log: {ctx.log})")
@@ -183,6 +190,16 @@ def run_training(ctx: StepContext, args: dict) -> dict:
         "FinalMetricDataList": _metrics(ctx.log.read_text(errors="replace"), args),
         "OutputDataConfig": args["OutputDataConfig"],
     }
+
+
+def _restore_checkpoints(ctx: StepContext, config: dict | None) -> tuple[Path, str] | None:
+    """CheckpointConfig: what is at its S3 URI goes to its LocalPath before the script starts (resume)."""
+    if not config:
+        return None
+    local = ctx.local(config.get("LocalPath", "/opt/ml/checkpoints"))
+    local.mkdir(parents=True, exist_ok=True)
+    download_prefix(ctx.s3, config["S3Uri"], local)
+    return local, config["S3Uri"]
 
 
 def _metrics(log: str, args: dict) -> list[dict]:

