@@ -299,3 +299,39 @@ def sagemaker_update_model_package_changes_only_what_it_names() -> None:
                         additional_inference_specifications_to_add)  # fmt: skip
 
     SageMakerModelBackend.update_model_package = update_model_package
+
+
+@extension
+def budgets_describe_subscribers_for_notification() -> None:
+    """Budgets DescribeSubscribersForNotification (moto 5.2 answers HTTP 500: not implemented).
+
+    The Terraform provider reads each budget notification's subscribers after creating it. moto
+    already stores them with the notification; this answers with them. A notification is the
+    same one when its type, comparison operator, threshold and threshold type agree (as on AWS,
+    where those four fields identify it). Unknown budget or notification -> NotFoundException.
+    """
+    import json
+
+    from moto.budgets.exceptions import NotFoundException
+    from moto.budgets.responses import BudgetsResponse
+
+    def key(details: dict) -> tuple:
+        return (
+            details.get("NotificationType"),
+            details.get("ComparisonOperator"),
+            float(details.get("Threshold", 0)),
+            details.get("ThresholdType", "PERCENTAGE"),
+        )
+
+    def describe_subscribers_for_notification(self) -> str:
+        account_id, name = self._get_param("AccountId"), self._get_param("BudgetName")
+        budget = self.backend.budgets[account_id].get(name)
+        if budget is None:
+            raise NotFoundException(f"Unable to get notification subscribers - the budget {name} doesn't exist.")
+        wanted = key(self._get_param("Notification") or {})
+        for notification in budget.notifications:
+            if key(notification.details) == wanted:
+                return json.dumps({"Subscribers": notification.subscribers, "NextToken": None})
+        raise NotFoundException(f"Unable to get notification subscribers - the notification of {name} doesn't exist.")
+
+    BudgetsResponse.describe_subscribers_for_notification = describe_subscribers_for_notification

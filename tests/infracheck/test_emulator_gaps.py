@@ -78,3 +78,33 @@ def test_a_deleted_studio_domain_is_resource_not_found(emulator):
     with pytest.raises(ClientError) as missing:
         sm.describe_domain(DomainId="d-missing")
     assert missing.value.response["Error"]["Code"] == "ResourceNotFound"
+
+
+def test_budget_notification_subscribers_are_answered_and_an_unknown_notification_is_not_found(emulator):
+    session = aws_session(emulator, "dev", local=True)
+    budgets, account = session.client("budgets"), emulator.accounts["dev"]
+    notification = {
+        "NotificationType": "ACTUAL",
+        "ComparisonOperator": "GREATER_THAN",
+        "Threshold": 80.0,
+        "ThresholdType": "PERCENTAGE",
+    }
+    subscribers = [{"SubscriptionType": "SNS", "Address": f"arn:aws:sns:eu-west-1:{account}:alerts"}]
+    budgets.create_budget(
+        AccountId=account,
+        Budget={
+            "BudgetName": "monthly",
+            "BudgetLimit": {"Amount": "50", "Unit": "USD"},
+            "TimeUnit": "MONTHLY",
+            "BudgetType": "COST",
+        },
+        NotificationsWithSubscribers=[{"Notification": notification, "Subscribers": subscribers}],
+    )
+    found = budgets.describe_subscribers_for_notification(
+        AccountId=account, BudgetName="monthly", Notification=notification
+    )
+    assert found["Subscribers"] == subscribers
+    with pytest.raises(ClientError, match="NotFound"):
+        budgets.describe_subscribers_for_notification(
+            AccountId=account, BudgetName="monthly", Notification={**notification, "Threshold": 100.0}
+        )
