@@ -335,3 +335,58 @@ def budgets_describe_subscribers_for_notification() -> None:
         raise NotFoundException(f"Unable to get notification subscribers - the notification of {name} doesn't exist.")
 
     BudgetsResponse.describe_subscribers_for_notification = describe_subscribers_for_notification
+
+
+@extension
+def budgets_resource_tags() -> None:
+    """Budgets tags: CreateBudget's `ResourceTags`, TagResource, UntagResource, ListTagsForResource
+    (moto 5.2 ignores the first and answers HTTP 500 for the others).
+
+    The Terraform provider tags every budget (default_tags) and lists the tags after each create
+    and read. Tags are kept per budget ARN (`arn:aws:budgets::<account>:budget/<name>`) in the
+    account's backend; deleting the budget forgets them.
+    """
+    import json
+
+    from moto.budgets.models import BudgetsBackend
+    from moto.budgets.responses import BudgetsResponse
+
+    def tags_of(backend) -> dict:
+        return backend.__dict__.setdefault("resource_tags", {})
+
+    def arn(account_id: str, name: str) -> str:
+        return f"arn:aws:budgets::{account_id}:budget/{name}"
+
+    original_create, original_delete = BudgetsResponse.create_budget, BudgetsBackend.delete_budget
+
+    def create_budget(self) -> str:
+        response = original_create(self)
+        budget = self._get_param("Budget") or {}
+        tags = {t["Key"]: t["Value"] for t in self._get_param("ResourceTags") or []}
+        tags_of(self.backend)[arn(self._get_param("AccountId"), budget.get("BudgetName"))] = tags
+        return response
+
+    def delete_budget(self, account_id: str, budget_name: str) -> None:
+        original_delete(self, account_id, budget_name)
+        tags_of(self).pop(arn(account_id, budget_name), None)
+
+    def tag_resource(self) -> str:
+        tags = tags_of(self.backend).setdefault(self._get_param("ResourceARN"), {})
+        tags.update({t["Key"]: t["Value"] for t in self._get_param("ResourceTags") or []})
+        return json.dumps({})
+
+    def untag_resource(self) -> str:
+        tags = tags_of(self.backend).setdefault(self._get_param("ResourceARN"), {})
+        for key in self._get_param("ResourceTagKeys") or []:
+            tags.pop(key, None)
+        return json.dumps({})
+
+    def list_tags_for_resource(self) -> str:
+        tags = tags_of(self.backend).get(self._get_param("ResourceARN"), {})
+        return json.dumps({"ResourceTags": [{"Key": k, "Value": v} for k, v in sorted(tags.items())]})
+
+    BudgetsResponse.create_budget = create_budget
+    BudgetsBackend.delete_budget = delete_budget
+    BudgetsResponse.tag_resource = tag_resource
+    BudgetsResponse.untag_resource = untag_resource
+    BudgetsResponse.list_tags_for_resource = list_tags_for_resource

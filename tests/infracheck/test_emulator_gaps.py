@@ -108,3 +108,18 @@ def test_budget_notification_subscribers_are_answered_and_an_unknown_notificatio
         budgets.describe_subscribers_for_notification(
             AccountId=account, BudgetName="monthly", Notification={**notification, "Threshold": 100.0}
         )
+
+
+def test_budget_tags_are_kept_changed_and_forgotten_with_the_budget(emulator):
+    budgets, account = aws_session(emulator, "dev", local=True).client("budgets"), emulator.accounts["dev"]
+    budget = {"BudgetName": "tagged", "BudgetLimit": {"Amount": "50", "Unit": "USD"}, "TimeUnit": "MONTHLY"}
+    budgets.create_budget(
+        AccountId=account, Budget={**budget, "BudgetType": "COST"}, ResourceTags=[{"Key": "Project", "Value": "p"}]
+    )
+    arn = f"arn:aws:budgets::{account}:budget/tagged"
+    assert budgets.list_tags_for_resource(ResourceARN=arn)["ResourceTags"] == [{"Key": "Project", "Value": "p"}]
+    budgets.tag_resource(ResourceARN=arn, ResourceTags=[{"Key": "Environment", "Value": "dev"}])
+    budgets.untag_resource(ResourceARN=arn, ResourceTagKeys=["Project"])
+    assert budgets.list_tags_for_resource(ResourceARN=arn)["ResourceTags"] == [{"Key": "Environment", "Value": "dev"}]
+    budgets.delete_budget(AccountId=account, BudgetName="tagged")
+    assert budgets.list_tags_for_resource(ResourceARN=arn)["ResourceTags"] == []
