@@ -24,8 +24,9 @@ def serve(c, env, local=False, port=None):
     with user_errors():
         from awsenv.sessions import aws_session
         from inference.artifacts import fetch_deployed
-        from inference.client import local_port, port_free
+        from inference.client import local_port
         from inference.deployer import Target
+        from inference.server import port_free
         from inference.serving import ServerSettings
 
         session = aws_session(cfg, env, local=local)

@@ -34,18 +34,6 @@ def local_port(cfg, env: str) -> int:
     return cfg.emulator_port + 100 + ENVIRONMENTS.index(env)
 
 
-def port_free(port: int) -> bool:
-    """Whether 127.0.0.1:`port` can be bound now."""
-    import socket
-
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
 def request_body(texts: list[str] | None = None, data_file: str | None = None) -> tuple[bytes, str]:
     """(body, content type) from `--text` values or a `--data` file (.json or .csv)."""
     if bool(texts) == bool(data_file):

@@ -102,7 +102,8 @@ def _ping(url: str) -> bool:
         return False
 
 
-def _bindable(port: int) -> bool:
+def port_free(port: int) -> bool:
+    """Whether 127.0.0.1:`port` can be bound now."""
     import socket
 
     with socket.socket() as sock:
@@ -126,7 +127,7 @@ class LocalServer:
 
     def __init__(self, model_dir: str | Path, port: int | None = None, env: dict[str, str] | None = None,
                  startup_seconds: float = 60.0):  # fmt: skip
-        if port and not _bindable(port):
+        if port and not port_free(port):
             raise OSError(f"port {port} on 127.0.0.1 is in use")
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
