@@ -48,19 +48,22 @@ def reference_fit(csv: Path) -> tuple[float, float]:
 
     from sklearn.metrics import accuracy_score
 
-    from training_pipeline.dataset import load_examples, split
     from training_pipeline.pipeline import DEFAULTS
+    from training_pipeline.splits import prepare
+    from training_pipeline.steps.csvrows import read_channel
 
     spec = importlib.util.spec_from_file_location("train_step", REPO_ROOT / "training_pipeline/steps/train.py")
     step = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(step)
-    parts = split(load_examples(csv))
     params = {"max_features": DEFAULTS["TfidfMaxFeatures"], "ngram_max": DEFAULTS["TfidfNgramMax"]}
     params["C"] = DEFAULTS["RegularizationC"]
+    with tempfile.TemporaryDirectory() as workdir:  # the very split the uploader writes
+        prepare(csv, Path(workdir))
+        train = read_channel(Path(workdir) / "train", "transcription", "medical_specialty")
+        test = read_channel(Path(workdir) / "test", "transcription", "medical_specialty")
     started = time.perf_counter()
-    model = step.build_model(**params).fit(*zip(*parts["train"], strict=True))
-    texts, labels = zip(*parts["test"], strict=True)
-    accuracy = float(accuracy_score(labels, model.predict(texts)))
+    model = step.build_model(**params).fit(*train)
+    accuracy = float(accuracy_score(test[1], model.predict(test[0])))
     return time.perf_counter() - started, accuracy
 
 
