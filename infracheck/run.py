@@ -114,8 +114,11 @@ def apply_everything(run: Run) -> None:
     run.finish(run.task("images (placeholders)", "dev", "images.build", "--local"))
     run.finish(run.task("release manifest", "dev", "release.manifest", "--local"))
     run.finish(workspaces)
-    deploys = [run.task(f"deploy {env}", env, "deploy", f"--env={env}", "--local") for env in ENVIRONMENTS]
-    run.finish(backend, operations, *deploys)
+    run.finish(backend, operations)  # main reads what operations creates (boundaries, data keys)
+    # One deploy at a time: concurrent CreateFunction calls of three applies once left the
+    # emulator answering a Lambda create with 409 until the provider's 10-minute timeout.
+    for env in ENVIRONMENTS:
+        run.finish(run.task(f"deploy {env}", env, "deploy", f"--env={env}", "--local"))
 
 
 def replan_everything(run: Run) -> list[str]:
