@@ -6,15 +6,19 @@ Environment; tests use short timeouts):
 | setting            | variable                         | default                     |
 | ------------------ | -------------------------------- | --------------------------- |
 | workers            | SAGEMAKER_MODEL_SERVER_WORKERS   | CPUs available to the process |
-| threads per worker | INFERENCE_THREADS                | 8                           |
+| threads per worker | INFERENCE_THREADS                | 4 (more contend for the GIL) |
 | connections/worker | INFERENCE_WORKER_CONNECTIONS     | 1000 (the bounded queue)    |
 | listen backlog     | INFERENCE_BACKLOG                | 2048                        |
 | read timeout (s)   | INFERENCE_READ_TIMEOUT           | 20: a request must arrive whole within it |
 | keep-alive (s)     | INFERENCE_KEEPALIVE              | 75: idle connections closed after it |
 | graceful stop (s)  | INFERENCE_GRACEFUL_TIMEOUT       | 20: SIGTERM lets requests in flight finish |
 
-Past `workers x connections` gunicorn stops accepting and connections wait in the listen
-backlog; past the backlog the kernel refuses them. Requests are parsed within gunicorn's
+Each worker listens on its own socket (SO_REUSEPORT), so the kernel spreads connections over
+the workers; with one shared socket the worker that woke first took nearly every keep-alive
+connection and served them alone on one CPU. Only processes of the same user can join such a
+port; `invoke endpoint.serve` refuses a port another process already listens on. Past
+`connections` a worker stops accepting and connections wait in its listen backlog; past the
+backlog the kernel refuses them. Requests are parsed within gunicorn's
 limits: request line 8190 bytes, 100 header fields of 8190 bytes each.
 """
 
@@ -38,7 +42,7 @@ def available_cpus() -> int:
 @dataclass(frozen=True)
 class ServerSettings:
     workers: int
-    threads: int = 8
+    threads: int = 4
     worker_connections: int = 1000
     backlog: int = 2048
     read_timeout: float = 20.0
@@ -80,6 +84,7 @@ class ServerSettings:
             "threads": self.threads,
             "worker_connections": self.worker_connections,
             "backlog": self.backlog,
+            "reuse_port": True,  # each worker listens on its own SO_REUSEPORT socket: the kernel spreads connections
             "keepalive": self.keepalive,
             "graceful_timeout": self.graceful_timeout,
             "timeout": max(30, int(self.read_timeout) * 2),  # a worker silent this long is restarted

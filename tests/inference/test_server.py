@@ -212,3 +212,33 @@ def test_a_body_that_never_follows_100_continue_still_gets_408(server):
     interim, _, final = response.partition(b"\r\n\r\n")
     assert interim.startswith(b"HTTP/1.1 100") and final.startswith(b"HTTP/1.1 408")
     one_line_json_error(final)
+
+
+def _sockets_per_worker(arbiter_pid: int) -> list[int]:
+    from pathlib import Path
+
+    children = Path(f"/proc/{arbiter_pid}/task/{arbiter_pid}/children").read_text().split()
+    counts = []
+    for pid in children:
+        fds = Path(f"/proc/{pid}/fd")
+        counts.append(sum(1 for fd in fds.iterdir() if fd.is_symlink() and fd.readlink().name.startswith("socket:")))
+    return counts
+
+
+@pytest.mark.skipif(not hasattr(socket, "SO_REUSEPORT") or not shutil.os.path.exists("/proc/self/task"),
+                    reason="SO_REUSEPORT and /proc are Linux facilities")  # fmt: skip
+def test_keep_alive_connections_are_spread_over_the_workers(tiny_model_dir):
+    """Each worker listens on its own SO_REUSEPORT socket, so the kernel spreads connections; with
+    one shared socket the first worker to wake took nearly all (e.g. 48 of 50) and served alone."""
+    with LocalServer(tiny_model_dir, env={**FAST, "SAGEMAKER_MODEL_SERVER_WORKERS": "2"}) as running:
+        connections = [http.client.HTTPConnection("127.0.0.1", running.port, timeout=10) for _ in range(40)]
+        try:
+            for connection in connections:
+                connection.request("GET", "/ping")
+                assert connection.getresponse().read() == b'{"status": "ok"}'
+            counts = _sockets_per_worker(running.process.pid)
+        finally:
+            for connection in connections:
+                connection.close()
+    assert len(counts) == 2
+    assert min(counts) >= 5, f"connections per worker (sockets held): {counts}"
