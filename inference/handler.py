@@ -86,7 +86,9 @@ def model_fn(model_dir: str | Path) -> LoadedModel:
     elif family == "tfidf":
         import joblib
 
-        pipeline = joblib.load(model_dir / "model.joblib")
+        from inference.fast_linear import accelerate
+
+        pipeline = accelerate(joblib.load(model_dir / "model.joblib"))
     else:
         raise ValueError(f"metadata.json: model family '{family}' is unknown; expected tfidf or transformer")
     labels = [str(label) for label in pipeline.classes_]

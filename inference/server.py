@@ -62,7 +62,6 @@ def run(model_dir: str | Path, host: str, port: int, settings: ServerSettings | 
             logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
             for variable in BLAS_THREADS:  # one process per CPU already: no thread pool inside each
                 os.environ.setdefault(variable, "1")
-            _serving_fast_paths()
             try:
                 model = model_fn(model_dir)
             except (UserError, OSError) as error:
@@ -74,14 +73,6 @@ def run(model_dir: str | Path, host: str, port: int, settings: ServerSettings | 
 
     log.info("serving %s on %s:%d (%s)", model_dir, host, port, settings.describe())
     HostingApplication().run()
-
-
-def _serving_fast_paths() -> None:
-    """Skip scikit-learn's per-call checks that cannot fail for a fitted model fed TF-IDF rows
-    (parameter validation; finiteness: TF-IDF values are finite): ~25% of a request's CPU."""
-    import sklearn
-
-    sklearn.set_config(assume_finite=True, skip_parameter_validation=True)
 
 
 def serve_model(model_dir: str | Path, port: int, *, content_sha256: str | None, version, host: str = "127.0.0.1",

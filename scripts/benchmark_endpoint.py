@@ -5,9 +5,9 @@
 
 Both servers serve the same model on 127.0.0.1 (loopback only), each in its own subprocess:
 "new" is the inference image's entry point (`python -m inference.server serve`, gunicorn with
-`inference.serving.ServerSettings`); "old" is `inference/server.py` as of `--reference-ref`
-(default `ebc91c0`, the standard-library ThreadingHTTPServer it replaced), run over today's
-handler. The model is an extracted model.tar.gz (`--model-dir`), the one deployed to an env's
+`inference.serving.ServerSettings`); "old" is the serving code as of `--reference-ref` (default
+`ebc91c0`: `inference/server.py`, the standard-library ThreadingHTTPServer it replaced, and the
+`inference/handler.py` of that commit), i.e. the server the issue measured. The model is an extracted model.tar.gz (`--model-dir`), the one deployed to an env's
 endpoint in the running emulator (`--env`), or a stand-in trained here (TF-IDF + logistic
 regression). Each scenario runs against old, then new:
 
@@ -70,20 +70,25 @@ def stand_in_model(directory: Path) -> Path:
 
 
 def reference_server(ref: str, directory: Path) -> Path | None:
-    """`inference/server.py` as of `ref`, written to `directory` (None when git cannot show it)."""
-    shown = subprocess.run(["git", "show", f"{ref}:inference/server.py"], cwd=ROOT, capture_output=True, text=True)
-    if shown.returncode != 0:
-        return None
-    path = directory / "reference_server.py"
-    path.write_text(shown.stdout)
-    return path
+    """The serving code as of `ref` (`inference/server.py` and the `inference/handler.py` it imports),
+    written as a package under `directory`; returns the PYTHONPATH to run it with (None when git
+    cannot show them)."""
+    package = directory / "reference" / "inference"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    for name in ("server.py", "handler.py"):
+        shown = subprocess.run(["git", "show", f"{ref}:inference/{name}"], cwd=ROOT, capture_output=True, text=True)
+        if shown.returncode != 0:
+            return None
+        (package / name).write_text(shown.stdout)
+    return package.parent
 
 
-def start(label: str, command: list[str]):
+def start(label: str, command: list[str], pythonpath: Path = ROOT):
     from inference.server import _ping, free_port
 
     port = free_port()
-    environ = {**os.environ, "PYTHONPATH": str(ROOT)}
+    environ = {**os.environ, "PYTHONPATH": str(pythonpath)}
     process = subprocess.Popen([*command, "--port", str(port)], cwd=ROOT, env=environ,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     deadline = time.monotonic() + 120
@@ -138,14 +143,16 @@ def main() -> None:
     scale = min(max(args.scale, 0.05), 5.0)
     with tempfile.TemporaryDirectory() as tmp:
         model_dir, source = model_directory(args, Path(tmp))
-        commands = {"new": [sys.executable, "-m", "inference.server", "serve", "--model-dir", str(model_dir)]}
+        command = [sys.executable, "-m", "inference.server", "serve", "--model-dir", str(model_dir)]
+        servers = {"new": (command, ROOT)}
         reference = None if args.no_reference else reference_server(args.reference_ref, Path(tmp))
         if reference is not None:
-            commands = {"old": [sys.executable, str(reference), "serve", "--model-dir", str(model_dir)], **commands}
+            old = [sys.executable, str(reference / "inference" / "server.py"), *command[3:]]  # not -m: cwd is ROOT
+            servers = {"old": (old, reference), **servers}
         processes, ports = {}, {}
         try:
-            for label, command in commands.items():
-                processes[label], ports[label] = start(label, command)
+            for label, (command, pythonpath) in servers.items():
+                processes[label], ports[label] = start(label, command, pythonpath)
             rows = asyncio.run(measure(ports, scale, short_body_wait=30.0))
         finally:
             for process in processes.values():
@@ -156,7 +163,7 @@ def main() -> None:
     print(f"model: {source}; 1-record JSON requests; {os.cpu_count()} CPUs")
     print(f"new: gunicorn, {ServerSettings.from_environ().describe()}")
     if reference is not None:
-        print(f"old: inference/server.py at {args.reference_ref} (ThreadingHTTPServer)")
+        print(f"old: inference/server.py and handler.py at {args.reference_ref} (ThreadingHTTPServer)")
     print("\n".join(table(rows)))
 
 
