@@ -3,7 +3,7 @@ shape it accepts, and leaves every other shape to scikit-learn."""
 
 from __future__ import annotations
 
-import random
+import random  # seeded test data, not secrets
 
 import numpy
 import pytest
@@ -14,7 +14,8 @@ from sklearn.preprocessing import FunctionTransformer
 
 from inference.fast_linear import FastTfidfLinear, accelerate
 
-WORDS = "knee fracture chest pain ecg seizure migraine biopsy liver cough asthma Ärzte naïve 心电图 x-ray".split()
+WORDS = ["knee", "fracture", "chest", "pain", "ecg", "seizure", "migraine", "biopsy", "liver", "cough", "asthma"]
+WORDS += ["Ärzte", "naïve", "心电图", "x-ray"]
 
 
 def corpus(rng: random.Random, rows: int, classes: int) -> tuple[list[str], list[str]]:
@@ -29,7 +30,7 @@ def corpus(rng: random.Random, rows: int, classes: int) -> tuple[list[str], list
 
 def probes(rng: random.Random) -> list[str]:
     noise = ["", "   ", "unseen words only", "KNEE Fracture!!", "a" * 5000, "\u0000\ufeff knee", "x-ray, x-ray; x-ray"]
-    random_texts = [" ".join(rng.choice(WORDS + ["zzz", "pain,", "ECG."]) for _ in range(rng.randrange(0, 30)))
+    random_texts = [" ".join(rng.choice([*WORDS, "zzz", "pain,", "ECG."]) for _ in range(rng.randrange(0, 30)))
                     for _ in range(200)]  # fmt: skip
     return noise + random_texts
 
@@ -46,7 +47,7 @@ VECTORIZERS = [
 @pytest.mark.parametrize("classes", [2, 6])
 @pytest.mark.parametrize("options", VECTORIZERS, ids=lambda o: ",".join(f"{k}={v}" for k, v in o.items()))
 def test_same_probabilities_as_scikit_learn(options, classes):
-    rng = random.Random(f"{options}{classes}")
+    rng = random.Random(f"{options}{classes}")  # noqa: S311 (seeded test data)
     texts, labels = corpus(rng, 300, classes)
     pipeline = Pipeline([("tfidf", TfidfVectorizer(**options)), ("clf", LogisticRegression(C=4.0, max_iter=500))])
     pipeline.fit(texts, labels)
@@ -76,13 +77,13 @@ class Subclassed(TfidfVectorizer):
     ids=["binary", "float32", "subclass", "another-estimator", "three-steps"],
 )
 def test_other_shapes_keep_scikit_learns_path(steps):
-    texts, labels = corpus(random.Random(1), 120, 3)
+    texts, labels = corpus(random.Random(1), 120, 3)  # noqa: S311 (seeded test data)
     pipeline = Pipeline(steps).fit(texts, labels)
     assert accelerate(pipeline) is pipeline
 
 
 def test_a_filename_input_vectorizer_is_never_accelerated():
-    texts, labels = corpus(random.Random(2), 60, 2)
+    texts, labels = corpus(random.Random(2), 60, 2)  # noqa: S311 (seeded test data)
     pipeline = Pipeline([("tfidf", TfidfVectorizer()), ("clf", LogisticRegression())]).fit(texts, labels)
     pipeline.steps[0][1].input = "filename"  # would open paths named by the request: never served fast
     assert accelerate(pipeline) is pipeline
