@@ -7,8 +7,8 @@ Both servers serve the same model on 127.0.0.1 (loopback only), each in its own 
 "new" is the inference image's entry point (`python -m inference.server serve`, gunicorn with
 `inference.serving.ServerSettings`); "old" is the serving code as of `--reference-ref` (default
 `ebc91c0`: `inference/server.py`, the standard-library ThreadingHTTPServer it replaced, and the
-`inference/handler.py` of that commit), i.e. the server the issue measured. The model is an extracted model.tar.gz (`--model-dir`), the one deployed to an env's
-endpoint in the running emulator (`--env`), or a stand-in trained here (TF-IDF + logistic
+`inference/handler.py` of that commit), i.e. the server the issue measured. The model is an
+extracted model.tar.gz (`--model-dir`), the one deployed to an env's endpoint in the running emulator (`--env`), or a stand-in trained here (TF-IDF + logistic
 regression). Each scenario runs against old, then new:
 
     c=1 keep-alive / new connection     sequential 1-record JSON requests
@@ -143,11 +143,11 @@ def main() -> None:
     scale = min(max(args.scale, 0.05), 5.0)
     with tempfile.TemporaryDirectory() as tmp:
         model_dir, source = model_directory(args, Path(tmp))
-        command = [sys.executable, "-m", "inference.server", "serve", "--model-dir", str(model_dir)]
-        servers = {"new": (command, ROOT)}
+        serve = ["serve", "--model-dir", str(model_dir)]
+        servers = {"new": ([sys.executable, "-m", "inference.server", *serve], ROOT)}
         reference = None if args.no_reference else reference_server(args.reference_ref, Path(tmp))
         if reference is not None:
-            old = [sys.executable, str(reference / "inference" / "server.py"), *command[3:]]  # not -m: cwd is ROOT
+            old = [sys.executable, str(reference / "inference" / "server.py"), *serve]  # not -m: cwd is ROOT
             servers = {"old": (old, reference), **servers}
         processes, ports = {}, {}
         try:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import shutil
 import signal
 import socket
@@ -225,7 +226,7 @@ def _sockets_per_worker(arbiter_pid: int) -> list[int]:
     return counts
 
 
-@pytest.mark.skipif(not hasattr(socket, "SO_REUSEPORT") or not shutil.os.path.exists("/proc/self/task"),
+@pytest.mark.skipif(not hasattr(socket, "SO_REUSEPORT") or not os.path.exists("/proc/self/task"),
                     reason="SO_REUSEPORT and /proc are Linux facilities")  # fmt: skip
 def test_keep_alive_connections_are_spread_over_the_workers(tiny_model_dir):
     """Each worker listens on its own SO_REUSEPORT socket, so the kernel spreads connections; with
