@@ -125,7 +125,6 @@ def test_budget_tags_are_kept_changed_and_forgotten_with_the_budget(emulator):
     assert budgets.list_tags_for_resource(ResourceARN=arn)["ResourceTags"] == []
 
 
-
 def _create_request(session, name: str) -> dict:
     role = session.client("iam").create_role(RoleName=f"{name}-role", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
     image = "111111111111.dkr.ecr.eu-west-1.amazonaws.com/lambda:" + "a" * 40
