@@ -193,6 +193,50 @@ def lambda_dead_letter_and_image_config() -> None:
 
 
 @extension
+def lambda_create_function_replay() -> None:
+    """A CreateFunction repeated by its caller, unchanged, answers as the first one did.
+
+    Three applies at once against one emulator: the emulator completed a create (201 in its
+    log) whose answer the provider never read; the SDK sent the request again and moto answered
+    409 "Function already exist", a ResourceConflictException that the provider retries until its
+    10-minute create timeout. An identical request (same body, same credentials) for a function
+    unchanged since its creation now gets the creation's answer; any other create of an
+    existing name still gets 409.
+    """
+    import json
+
+    from moto.awslambda.exceptions import UnknownFunctionException
+    from moto.awslambda.models import LambdaFunction
+    from moto.awslambda.responses import LambdaResponse
+
+    original_create = LambdaResponse.create_function
+
+    def create_function(self):
+        name = self.json_body["FunctionName"].rsplit(":", 1)[-1]
+        request = (self.get_access_key(), json.dumps(self.json_body, sort_keys=True))
+        try:
+            existing = self.backend.get_function(name, None)
+        except UnknownFunctionException:
+            answer = original_create(self)
+            self.backend.get_function(name, None).created_by_request = request
+            return answer
+        if getattr(existing, "created_by_request", None) != request:
+            return original_create(self)  # 409, as AWS answers
+        return 201, {"status": 201}, json.dumps(existing.get_configuration(on_create=True))
+
+    def forgetting(method):
+        def changed(self, *args, **kwargs):
+            self.created_by_request = None
+            return method(self, *args, **kwargs)
+
+        return changed
+
+    LambdaResponse.create_function = create_function
+    LambdaFunction.update_configuration = forgetting(LambdaFunction.update_configuration)
+    LambdaFunction.update_function_code = forgetting(LambdaFunction.update_function_code)
+
+
+@extension
 def sagemaker_domain_tag_propagation() -> None:
     """SageMaker DescribeDomain reports `TagPropagation` (moto 5.2 drops it).
 

@@ -41,6 +41,16 @@ def artifacts_ready(cfg: Config) -> bool:
     )
 
 
+def workload_inputs_ready(cfg: Config, env: str) -> bool:
+    """terraform/main reads the env's data key alias and attaches the workload boundary, both
+    created by terraform/operations (its buckets' lifecycle polls need not be over)."""
+    session = _session(cfg, env)
+    boundary = f"arn:aws:iam::{cfg.accounts[env]}:policy/{cfg.project}-workload-boundary"
+    return _answers(lambda: session.client("kms").describe_key(KeyId=f"alias/{cfg.project}-{env}-data")) and _answers(
+        lambda: session.client("iam").get_policy(PolicyArn=boundary)
+    )
+
+
 def leftovers(cfg: Config) -> list[str]:
     """Buckets and roles terraform created that still exist (empty after a full destroy)."""
     from awsenv.terraform_vars import ci_role_name

@@ -3,7 +3,8 @@
     apply      invoke backend --local; as soon as the state bucket is encrypted and its key has
                its alias: invoke operations --local and invoke workspaces --local; as soon as the
                ECR repositories and the release bucket exist: invoke images.build --local and
-               invoke release.manifest --local; then invoke deploy --env=X --local for dev,
+               invoke release.manifest --local; then, as soon as operations has created the
+               env's data key and workload boundary, invoke deploy --env=X --local for dev,
                staging and prod at once (one copy of the checkout each, as three CI jobs would)
     assert     what must exist (`infracheck.expectations`)
     re-plan    `plan -detailed-exitcode` of every root and workspace: no changes allowed
@@ -114,11 +115,15 @@ def apply_everything(run: Run) -> None:
     run.finish(run.task("images (placeholders)", "dev", "images.build", "--local"))
     run.finish(run.task("release manifest", "dev", "release.manifest", "--local"))
     run.finish(workspaces)
-    run.finish(backend, operations)  # main reads what operations creates (boundaries, data keys)
-    # One deploy at a time: concurrent CreateFunction calls of three applies once left the
-    # emulator answering a Lambda create with 409 until the provider's 10-minute timeout.
-    for env in ENVIRONMENTS:
-        run.finish(run.task(f"deploy {env}", env, "deploy", f"--env={env}", "--local"))
+    deploys = []
+    for env in ENVIRONMENTS:  # main reads what operations creates (the boundary, the data key)
+        run.wait(
+            f"the {env} data key and workload boundary",
+            lambda env=env: readiness.workload_inputs_ready(cfg, env),
+            operations,
+        )
+        deploys.append(run.task(f"deploy {env}", env, "deploy", f"--env={env}", "--local"))
+    run.finish(backend, operations, *deploys)
 
 
 def replan_everything(run: Run) -> list[str]:

@@ -123,3 +123,32 @@ def test_budget_tags_are_kept_changed_and_forgotten_with_the_budget(emulator):
     assert budgets.list_tags_for_resource(ResourceARN=arn)["ResourceTags"] == [{"Key": "Environment", "Value": "dev"}]
     budgets.delete_budget(AccountId=account, BudgetName="tagged")
     assert budgets.list_tags_for_resource(ResourceARN=arn)["ResourceTags"] == []
+
+
+def _create_request(session, name: str) -> dict:
+    role = session.client("iam").create_role(RoleName=f"{name}-role", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    image = "111111111111.dkr.ecr.eu-west-1.amazonaws.com/lambda:" + "a" * 40
+    return {"FunctionName": name, "Role": role, "PackageType": "Image", "Code": {"ImageUri": image}, "Timeout": 30}
+
+
+def test_lambda_create_repeated_by_its_caller_gets_the_first_answer(emulator):
+    """A create whose 201 the caller never read, sent again, must not answer 409 until the timeout."""
+    session = aws_session(emulator, "dev", local=True)
+    request = _create_request(session, "replayed")
+    lam = session.client("lambda")
+    first = lam.create_function(**request)
+    again = lam.create_function(**request)
+    assert again["FunctionArn"] == first["FunctionArn"] and again["Timeout"] == 30
+    assert [f["FunctionName"] for f in lam.list_functions()["Functions"]] == ["replayed"]
+
+
+def test_lambda_create_of_an_existing_name_still_conflicts(emulator):
+    session = aws_session(emulator, "dev", local=True)
+    request = _create_request(session, "taken")
+    lam = session.client("lambda")
+    lam.create_function(**request)
+    with pytest.raises(ClientError, match="ResourceConflictException"):
+        lam.create_function(**{**request, "Timeout": 60})  # a different request
+    lam.update_function_configuration(FunctionName="taken", Timeout=45)
+    with pytest.raises(ClientError, match="ResourceConflictException"):
+        lam.create_function(**request)  # the same request, but the function changed since
