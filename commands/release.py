@@ -11,13 +11,15 @@ REF_HELP = "git commit, tag or branch (default HEAD)"
 def manifest(c, ref="HEAD", local=False):
     """Write the commit's release manifest (image digests, pipeline hash) to the operations account (CI, after images.build --push)."""
     from awsenv.gitinfo import head_sha
+    from awsenv.sessions import EnvSession
     from release import manifest as releases
 
     cfg = config()
     with user_errors():
         commit = head_sha(ref=ref)
-        built = releases.build_manifest(cfg, commit, local=local)
-        state = releases.write_manifest(cfg, built, local=local)
+        operations = EnvSession(cfg, "operations", local=local)
+        built = releases.build_manifest(cfg, commit, local=local, session=operations)
+        state = releases.write_manifest(cfg, built, local=local, session=operations)
     print(f"release: {state} {releases.manifest_url(cfg, commit)}")
     for name, image in built.images.items():
         print(f"  {name:<10} {image['uri']} {image['digest']}")

@@ -147,9 +147,10 @@ def check_pipeline_definition(manifest: Manifest, env: str, definition: str | di
 
 
 def _operations(cfg: Config, local: bool):
-    from awsenv.sessions import aws_session
+    """The operations account's session, when the caller passed none (`session=` an `EnvSession`)."""
+    from awsenv.sessions import EnvSession
 
-    return aws_session(cfg, "operations", local=local)
+    return EnvSession(cfg, "operations", local=local)
 
 
 def image_digests(cfg: Config, commit: str, *, local: bool = False, session=None) -> dict[str, dict[str, str]]:

@@ -84,11 +84,11 @@ def test_lambda_role_allows_every_call_of_deploy_update_and_rollback(emulator, m
     ]
     recorder = Recorder()
     recording(monkeypatch, recorder, emulator.accounts)
-    actions = [handle_event(event, cfg=emulator, env=env, local=True)["action"] for event in events]
+    actions = [handle_event(event, EnvSession(emulator, env, local=True))["action"] for event in events]
     recorder.paused = True  # a person rejects version 2
     rejected = model_package_event(emulator, env, set_status(emulator, env, 2, "Rejected"))
     recorder.paused = False
-    actions.append(handle_event(rejected, cfg=emulator, env=env, local=True)["action"])
+    actions.append(handle_event(rejected, EnvSession(emulator, env, local=True))["action"])
     assert actions == ["deployed", "deployed", "rolled-back"]
     assert {
         "sagemaker:CreateEndpoint",
