@@ -19,7 +19,10 @@ pip finds on this machine's disk (find-links); uv does not look there, and a loc
 PyPI would carry the hashes of the multi-GB CUDA build, not of that wheel. `make lock` keeps those
 packages (and their dependencies) out of the extra's hashed lock. Idempotent: each environment records the
 hash of the lock files it was built from (and the Python it was built with) and is only rebuilt
-when they change, so a second run takes about 0.1 s.
+when they change, so a second run takes about 0.1 s. Bytecode is compiled at install time
+(`uv pip sync --compile-bytecode`): every later interpreter start (each pipeline step, the
+demo's, `invoke`) loads it instead of compiling the sources again, also where
+PYTHONDONTWRITEBYTECODE keeps Python from writing it.
 
     python3 scripts/bootstrap.py [--extras "name ..."]     (make bootstrap [EXTRAS="name ..."])
 """
@@ -94,8 +97,8 @@ def extra_locks(names: list[str]) -> list[Path]:
 
 
 def stamp_of(locks: list[Path]) -> str:
-    """What an environment is built from: its lock files and the interpreter's version."""
-    return digest(*locks) + f"-py{sys.version_info[0]}.{sys.version_info[1]}"
+    """What an environment is built from: its lock files, the interpreter's version, bytecode compiled."""
+    return digest(*locks) + f"-py{sys.version_info[0]}.{sys.version_info[1]}-pyc"
 
 
 def project_env(path: Path, extras: list[Path]) -> Path:
@@ -127,7 +130,7 @@ def pip_files(extras: list[Path]) -> list[Path]:
 
 def uv_sync(uv: Path, python: Path) -> list[str]:
     """Install exactly the lock files' packages into `python`'s environment, every hash checked."""
-    return [str(uv), "pip", "sync", "--quiet", "--require-hashes", "--python", str(python)]
+    return [str(uv), "pip", "sync", "--quiet", "--require-hashes", "--compile-bytecode", "--python", str(python)]
 
 
 def checkov_env(path: Path, uv: Path) -> None:

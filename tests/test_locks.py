@@ -88,7 +88,7 @@ def test_bootstrap_installs_with_hash_checking_once(bootstrap, tmp_path):
     pip_install, uv_sync = bootstrap.commands
     assert pip_install[1:4] == ["-m", "pip", "--disable-pip-version-check"]
     assert "--require-hashes" in pip_install and pip_install[-1].endswith("tools.lock")
-    assert uv_sync[:3] == [str(uv), "pip", "sync"] and "--require-hashes" in uv_sync
+    assert uv_sync[:3] == [str(uv), "pip", "sync"] and {"--require-hashes", "--compile-bytecode"} <= set(uv_sync)
     assert [Path(p).name for p in uv_sync[-2:]] == ["tools.lock", "requirements.lock"]
     bootstrap.project_env(venv, [])
     assert len(bootstrap.commands) == 2  # the stamp matches: nothing runs again
