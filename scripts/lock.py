@@ -75,7 +75,7 @@ def pip_pins(source: Path) -> list[str]:
 def excluded_names(source: Path, root: Path = ROOT) -> list[str]:
     """What the lock of `source` (under `root`) leaves out: its plain-pip packages and the unused
     SDK dependencies listed for it."""
-    unused = UNUSED.get(source.relative_to(root))
+    unused = UNUSED.get(source.relative_to(root)) if source.is_relative_to(root) else None
     return pip_pins(source) + (_names(root / unused) if unused else [])
 
 
