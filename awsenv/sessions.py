@@ -125,29 +125,23 @@ def _aws_session(profile: str | None, region: str) -> boto3.Session:
     return boto3.Session(profile_name=profile, region_name=region)
 
 
-class EnvSession:
-    """One environment (or account) on one target for one run: what code below the tasks needs.
+class Clients:
+    """A boto3 session and its clients, each made once (`client(name)`, `s3`, `sagemaker`).
 
-    Holds the configuration, the env, whether the target is the emulator, and builds once, on
-    first use: the boto3 session (`boto`, from `aws_session`), each client (`client(name)`,
-    `s3`, `sagemaker`) and the SageMaker SDK session the pipeline definition is built with
-    (`sdk`, definition-only: see `offline_sagemaker_session`). Pass it down instead of
-    `(cfg, env, local)`; a task makes one per env it works on.
-    """
+    The code below the tasks takes one of these (usually an `EnvSession`) and calls `client(name)`
+    on it; a subclass decides how the boto3 session is made (`_make_boto`)."""
 
-    def __init__(self, cfg: Config, env: str, *, local: bool = False, endpoint_url: str | None = None):
-        self.cfg, self.env, self.local = cfg, _check_account(env), local
-        self._endpoint_url = endpoint_url
-        self._boto: boto3.Session | None = None
+    def __init__(self, boto: boto3.Session | None = None):
+        self._boto = boto
         self._clients: dict[str, Any] = {}
 
-    def __repr__(self) -> str:
-        return f"EnvSession({self.env}, {'emulator' if self.local else 'AWS'})"
+    def _make_boto(self) -> boto3.Session:
+        raise NotImplementedError
 
     @property
     def boto(self) -> boto3.Session:
         if self._boto is None:
-            self._boto = aws_session(self.cfg, self.env, local=self.local, endpoint_url=self._endpoint_url)
+            self._boto = self._make_boto()
         return self._boto
 
     def client(self, service: str):
@@ -165,11 +159,8 @@ class EnvSession:
         return self.client("sagemaker")
 
     @property
-    def sdk(self):
-        """The SageMaker SDK `PipelineSession` for building this env's definition (built once)."""
-        from awsenv.sagemaker_sdk import offline_sagemaker_session
-
-        return offline_sagemaker_session(self.cfg, self.env)
+    def region(self) -> str:
+        return self.boto.region_name or ""
 
     @property
     def endpoint_url(self) -> str | None:
@@ -183,17 +174,50 @@ class EnvSession:
             "AWS_ACCESS_KEY_ID": frozen.access_key,
             "AWS_SECRET_ACCESS_KEY": frozen.secret_key,
             "AWS_SESSION_TOKEN": frozen.token or "",
-            "AWS_DEFAULT_REGION": self.cfg.region,
-            "AWS_REGION": self.cfg.region,
+            "AWS_DEFAULT_REGION": self.region,
+            "AWS_REGION": self.region,
         }
         if self.endpoint_url:
             values["AWS_ENDPOINT_URL"] = self.endpoint_url
         return values
 
 
-def ambient_session(region: str | None = None) -> boto3.Session:
-    """boto3 session with the runtime's own credentials and region, for code that runs inside AWS
+class EnvSession(Clients):
+    """One environment (or account) on one target for one run: what code below the tasks needs.
+
+    Holds the configuration, the env, whether the target is the emulator, and builds once, on
+    first use: the boto3 session (`boto`, from `aws_session`), each client (`client(name)`,
+    `s3`, `sagemaker`) and the SageMaker SDK session the pipeline definition is built with
+    (`sdk`, definition-only: see `offline_sagemaker_session`). Pass it down instead of
+    `(cfg, env, local)`; a task makes one per env it works on.
+    """
+
+    def __init__(self, cfg: Config, env: str, *, local: bool = False, endpoint_url: str | None = None):
+        super().__init__()
+        self.cfg, self.env, self.local = cfg, _check_account(env), local
+        self._endpoint_url = endpoint_url
+
+    def __repr__(self) -> str:
+        return f"EnvSession({self.env}, {'emulator' if self.local else 'AWS'})"
+
+    def _make_boto(self) -> boto3.Session:
+        return aws_session(self.cfg, self.env, local=self.local, endpoint_url=self._endpoint_url)
+
+    @property
+    def region(self) -> str:
+        return self.cfg.region
+
+    @property
+    def sdk(self):
+        """The SageMaker SDK `PipelineSession` for building this env's definition (built once)."""
+        from awsenv.sagemaker_sdk import offline_sagemaker_session
+
+        return offline_sagemaker_session(self.cfg, self.env)
+
+
+def ambient_session(region: str | None = None) -> Clients:
+    """The runtime's own credentials and region, clients made once, for code that runs inside AWS
     without a `.env` (the auto-deploy Lambda: its execution role, its AWS_REGION)."""
     import boto3
 
-    return boto3.Session(region_name=region or os.environ.get("AWS_REGION"))
+    return Clients(boto3.Session(region_name=region or os.environ.get("AWS_REGION")))

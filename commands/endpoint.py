@@ -22,15 +22,15 @@ def serve(c, env, local=False, port=None):
     """Serve, on 127.0.0.1, the model the env's endpoint serves, with the image's server; Ctrl-C stops."""
     cfg = env_config(env)
     with user_errors():
-        from awsenv.sessions import aws_session
+        from awsenv.sessions import EnvSession
         from inference.artifacts import fetch_deployed
         from inference.client import local_port
         from inference.deployer import Target
         from inference.server import port_free
         from inference.serving import ServerSettings
 
-        session = aws_session(cfg, env, local=local)
-        artifact = fetch_deployed(session, Target.from_config(cfg, env, local=local))
+        session = EnvSession(cfg, env, local=local)
+        artifact = fetch_deployed(session, Target.from_session(session))
         port = _port(port) or local_port(cfg, env)
         if not port_free(port):
             raise Exit(f"error: port {port} on 127.0.0.1 is in use; pass --port with a free port", code=1)
@@ -73,10 +73,11 @@ def invoke(c, env, local=False, text=None, data=None, port=None):
     """Call the env's endpoint and print the predicted specialty and its probability per text."""
     cfg = env_config(env)
     with user_errors():
+        from awsenv.sessions import EnvSession
         from inference.client import format_prediction, open_caller, predictions, request_body
 
         body, content_type = request_body(text, data)
-        with open_caller(cfg, env, local=local, port=_port(port)) as caller:
+        with open_caller(EnvSession(cfg, env, local=local), port=_port(port)) as caller:
             status, payload, seconds = caller.timed(body, content_type)
         results = predictions(status, payload)
     print(f"{caller.where}: {len(results)} prediction(s) in {seconds * 1000:.0f} ms")
@@ -90,9 +91,10 @@ def test(c, env, local=False, port=None):
     """Smoke-test the env's endpoint: ping, known inputs, label set, 415, latency; exit 1 on failure."""
     cfg = env_config(env)
     with user_errors():
+        from awsenv.sessions import EnvSession
         from inference.smoke import smoke_test
 
-        report = smoke_test(cfg, env, local=local, port=_port(port))
+        report = smoke_test(EnvSession(cfg, env, local=local), port=_port(port))
     print("\n".join(report.lines()))
     if not report.ok:
         raise Exit(code=1)

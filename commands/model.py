@@ -31,11 +31,11 @@ def deploy(c, env, version=None, local=False, serverless=None):
     cfg = env_config(env)
     version = _version(version)
     with user_errors():
-        from awsenv.sessions import aws_session
+        from awsenv.sessions import EnvSession
         from inference.deployer import Target, deploy
 
-        target = Target.from_config(cfg, env, local=local, serverless=serverless)
-        result = deploy(aws_session(cfg, env, local=local), target, version=version)
+        session = EnvSession(cfg, env, local=local)
+        result = deploy(session, Target.from_session(session, serverless=serverless), version=version)
     print(result.line())
 
 
@@ -57,16 +57,17 @@ def approve(c, env, version, local=False, reject=False):
         )
     status = "Rejected" if reject else "Approved"
     with user_errors():
-        from awsenv.sessions import aws_session
+        from awsenv.sessions import EnvSession
         from inference import registry
 
-        sm = aws_session(cfg, env, local=local).client("sagemaker")
+        session = EnvSession(cfg, env, local=local)
+        sm = session.sagemaker
         package = registry.set_approval(sm, cfg.model_package_group(env), version, status, "invoke model.approve")
         print(f"model package version {package.version} of {package.group} ({env}): {package.status}")
         if local:
             from laptop.events import deliver_model_package_change
 
-            print(f"auto-deploy: {deliver_model_package_change(cfg, env, sm, package.arn)}")
+            print(f"auto-deploy: {deliver_model_package_change(session, package.arn)}")
         else:
             print("auto-deploy: the EventBridge rule runs the auto-deploy Lambda for this change")
 
@@ -76,14 +77,14 @@ def list(c, env, local=False):
     """List the env's model package versions: approval, accuracy, dataset id, and which one the endpoint serves."""
     cfg = env_config(env)
     with user_errors():
-        from awsenv.sessions import aws_session
+        from awsenv.sessions import EnvSession
         from inference import registry
         from inference.deployer import Target, serving
 
-        session = aws_session(cfg, env, local=local)
-        sm, s3 = session.client("sagemaker"), session.client("s3")
+        session = EnvSession(cfg, env, local=local)
+        sm, s3 = session.sagemaker, session.s3
         group = cfg.model_package_group(env)
-        current = serving(sm, Target.from_config(cfg, env, local=local)) or {}
+        current = serving(sm, Target.from_session(session)) or {}
         rows = registry.summaries(sm, group)
         print(f"{group} ({env}): {len(rows)} version(s)")
         for row in rows:
@@ -108,7 +109,8 @@ def batch(c, env, input, output=None, local=False):
     cfg = env_config(env)
     required("input", input, "--input s3://BUCKET/batch-in/")
     with user_errors():
+        from awsenv.sessions import EnvSession
         from inference import batch as batch_module
 
         run = batch_module.run_local if local else batch_module.run_aws
-        print(run(cfg, env, input, output).line())
+        print(run(EnvSession(cfg, env, local=local), input, output).line())

@@ -11,10 +11,10 @@ def run(c, env, local=False):
     per metric (value, threshold), then `drift: none` or `drift: <metrics>`; exit 0 either way."""
     cfg = env_config(env)
     with user_errors():
-        from awsenv.sessions import aws_session
+        from awsenv.sessions import EnvSession
         from monitoring.job import MonitorTarget
         from monitoring.job import run as run_monitor
 
-        result = run_monitor(aws_session(cfg, env, local=local), MonitorTarget.from_config(cfg, env))
+        result = run_monitor(EnvSession(cfg, env, local=local), MonitorTarget.from_config(cfg, env))
     print(f"report                 {result.report_uri}  ({result.seconds:.2f} s)")
     print("\n".join(result.lines()))

@@ -81,7 +81,7 @@ def run(c, env, local=False, wait=False, image_tag="", param=None, family=""):
             from laptop.events import subscribe_auto_deploy
             from training_pipeline.local_executor import run_local
 
-            subscribe_auto_deploy(cfg, env)  # as the EventBridge rule does on AWS
+            subscribe_auto_deploy(session)  # as the EventBridge rule does on AWS
             run_local(session, _image_tag(image_tag), parameters, family=family)
             return
         from training_pipeline.pipeline import start_execution

@@ -11,13 +11,15 @@ REF_HELP = "git commit, tag or branch (default HEAD)"
 def manifest(c, ref="HEAD", local=False):
     """Write the commit's release manifest (image digests, pipeline hash) to the operations account (CI, after images.build --push)."""
     from awsenv.gitinfo import head_sha
+    from awsenv.sessions import EnvSession
     from release import manifest as releases
 
     cfg = config()
     with user_errors():
         commit = head_sha(ref=ref)
-        built = releases.build_manifest(cfg, commit, local=local)
-        state = releases.write_manifest(cfg, built, local=local)
+        operations = EnvSession(cfg, "operations", local=local)
+        built = releases.build_manifest(operations, commit)
+        state = releases.write_manifest(operations, built)
     print(f"release: {state} {releases.manifest_url(cfg, commit)}")
     for name, image in built.images.items():
         print(f"  {name:<10} {image['uri']} {image['digest']}")
@@ -31,11 +33,12 @@ def manifest(c, ref="HEAD", local=False):
 def show(c, ref="HEAD", local=False):
     """Print the commit's release manifest; exit 1 when CI has not built it."""
     from awsenv.gitinfo import head_sha
+    from awsenv.sessions import EnvSession
     from release import manifest as releases
 
     cfg = config()
     with user_errors():
-        found = releases.require_manifest(cfg, head_sha(ref=ref), local=local)
+        found = releases.require_manifest(EnvSession(cfg, "operations", local=local), head_sha(ref=ref))
     print(found.to_json(), end="")
 
 
@@ -50,12 +53,13 @@ def show(c, ref="HEAD", local=False):
 )
 def promote(c, env, ref="HEAD", local=False, remote="origin", dry_run=False):
     """Promote a built commit: `git tag -f ENV SHA` + `git push -f REMOTE ENV` (starts deploy.yml)."""
+    from awsenv.sessions import EnvSession
     from release import promote as promotion
 
     required("env", env, "--env=staging (or prod)")
     cfg = config()
     with user_errors():
-        planned = promotion.plan(cfg, env, ref or "HEAD", remote=remote, local=local)
+        planned = promotion.plan(EnvSession(cfg, "operations", local=local), env, ref or "HEAD", remote=remote)
         if dry_run:
             for command in planned.commands:
                 print(" ".join(command))

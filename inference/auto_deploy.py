@@ -1,7 +1,7 @@
 """Auto-deploy: the Lambda behind the EventBridge rule "SageMaker Model Package State Change".
 
     handler(event, context)                   on AWS (function `<project>-auto-deploy`)
-    handle_event(event, cfg=, env=, local=)   in-process: the local event bus rule (laptop.events)
+    handle_event(event, session)         in-process: the local event bus rule (laptop.events)
 
 Both call `process(event, session, target)`:
 - events of another model package group (or another detail-type) -> ignored;
@@ -110,11 +110,9 @@ def _rejected(session, target: Target, version: Any, arn: str | None) -> dict[st
             "endpoint": result.endpoint, "config": result.config}  # fmt: skip
 
 
-def handle_event(event: dict[str, Any], *, cfg, env: str, local: bool) -> dict[str, Any]:
-    """Run the handler in-process with the project's configuration (local mode, tests)."""
-    from awsenv.sessions import aws_session
-
-    return process(event, aws_session(cfg, env, local=local), Target.from_config(cfg, env, local=local))
+def handle_event(event: dict[str, Any], session) -> dict[str, Any]:
+    """Run the handler in-process for `session`'s env (an `EnvSession`: local mode, tests)."""
+    return process(event, session, Target.from_session(session))
 
 
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:

@@ -52,14 +52,14 @@ def _texts(data: bytes, key: str) -> list[str]:
         raise UserError(f"model.batch: {key}: {error}") from None
 
 
-def run_local(cfg, env: str, input_uri: str, output_uri: str | None = None) -> BatchResult:
-    from awsenv.sessions import aws_session
+def run_local(session, input_uri: str, output_uri: str | None = None) -> BatchResult:
+    """Batch predictions in-process with the model `session`'s env serves (an emulator `EnvSession`)."""
     from inference.artifacts import load_deployed
     from inference.deployer import Target
 
-    session = aws_session(cfg, env, local=True)
-    target = Target.from_config(cfg, env, local=True)
-    output_uri = (output_uri or f"s3://{cfg.data_bucket(env)}/batch-output/{target.endpoint_name}/").rstrip("/") + "/"
+    target = Target.from_session(session)
+    default = f"s3://{session.cfg.data_bucket(session.env)}/batch-output/{target.endpoint_name}/"
+    output_uri = (output_uri or default).rstrip("/") + "/"
     s3 = session.client("s3")
     keys = _objects(s3, input_uri)
     deployed = load_deployed(session, target)
@@ -77,15 +77,14 @@ def run_local(cfg, env: str, input_uri: str, output_uri: str | None = None) -> B
     return BatchResult("local", input_uri, output_uri, len(keys), records)
 
 
-def run_aws(cfg, env: str, input_uri: str, output_uri: str | None = None, wait: bool = True) -> BatchResult:
-    from awsenv.sessions import aws_session
+def run_aws(session, input_uri: str, output_uri: str | None = None, wait: bool = True) -> BatchResult:
+    """A SageMaker batch transform job with the model `session`'s env serves (an AWS `EnvSession`)."""
     from inference.artifacts import deployed_model_info
     from inference.deployer import Target
 
-    session = aws_session(cfg, env)
-    target = Target.from_config(cfg, env)
+    target = Target.from_session(session)
     info = deployed_model_info(session, target)
-    output_uri = output_uri or f"s3://{cfg.data_bucket(env)}/batch-output/{target.endpoint_name}/"
+    output_uri = output_uri or f"s3://{session.cfg.data_bucket(session.env)}/batch-output/{target.endpoint_name}/"
     job = f"{target.endpoint_name}-batch-{dt.datetime.now(dt.UTC):%Y%m%d%H%M%S}"[:63]
     sm = session.client("sagemaker")
     sm.create_transform_job(

@@ -216,17 +216,17 @@ def close_writers(_arbiter=None, _worker=None) -> None:
 
 def capture_environ(session, destination_uri: str, endpoint: str, max_seconds: float | None = None) -> dict[str, str]:
     """Environment that turns capture on in a server subprocess, writing with `session`'s credentials
-    (and its endpoint URL: the emulator's, for a local endpoint)."""
-    credentials = session.get_credentials().get_frozen_credentials()
+    (an `awsenv.sessions.Clients`; and its endpoint URL: the emulator's, for a local endpoint)."""
+    account = session.credentials_environ()
     environ = {
         CAPTURE_URI_ENV: destination_uri,
         CAPTURE_ENDPOINT_ENV: endpoint,
-        "AWS_ACCESS_KEY_ID": credentials.access_key,
-        "AWS_SECRET_ACCESS_KEY": credentials.secret_key,
-        "AWS_SESSION_TOKEN": credentials.token or "",
-        "AWS_DEFAULT_REGION": session.region_name or "",
+        **{
+            key: account[key]
+            for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_DEFAULT_REGION")
+        },
     }
-    if getattr(session, "endpoint_url", ""):
+    if session.endpoint_url:
         environ["AWS_ENDPOINT_URL_S3"] = session.endpoint_url
     if max_seconds is not None:
         environ[CAPTURE_SECONDS_ENV] = str(max_seconds)

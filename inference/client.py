@@ -116,12 +116,11 @@ def _aws_caller(session, endpoint: str) -> Caller:
 
 
 @contextlib.contextmanager
-def open_caller(cfg, env: str, *, local: bool, port: int | None = None) -> Iterator[Caller]:
-    """A Caller for env's endpoint (AWS, the running local server, or a temporary local server)."""
-    from awsenv.sessions import aws_session
-
-    session = aws_session(cfg, env, local=local)
-    if not local:
+def open_caller(session, *, port: int | None = None) -> Iterator[Caller]:
+    """A Caller for the endpoint of `session`'s env (an `EnvSession`: AWS, the running local server,
+    or a temporary local server)."""
+    cfg, env = session.cfg, session.env
+    if not session.local:
         yield _aws_caller(session, cfg.endpoint_name(env))
         return
     url = f"http://127.0.0.1:{port or local_port(cfg, env)}"
@@ -133,7 +132,7 @@ def open_caller(cfg, env: str, *, local: bool, port: int | None = None) -> Itera
     from inference.integrity import CONTENT_ENV
     from inference.server import LocalServer
 
-    artifact = fetch_deployed(session, Target.from_config(cfg, env, local=True))
+    artifact = fetch_deployed(session, Target.from_session(session))
     variables = {CONTENT_ENV: artifact.content_sha256 or "", "MODEL_PACKAGE_VERSION": str(artifact.info["version"])}
     try:
         server = LocalServer(artifact.model_dir, env=variables)

@@ -85,6 +85,11 @@ class Target:
         )
 
     @classmethod
+    def from_session(cls, session, *, serverless: bool | None = None) -> Target:
+        """The target of an `awsenv.sessions.EnvSession`'s env (its config, emulator or AWS)."""
+        return cls.from_config(session.cfg, session.env, local=session.local, serverless=serverless)
+
+    @classmethod
     def from_environ(cls, environ: dict[str, str]) -> Target:
         """The Lambda's view: every value from its environment variables (see ENV_VARS)."""
         required = [key for key in REQUIRED_ENV_VARS if not environ.get(key)]

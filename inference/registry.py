@@ -1,6 +1,6 @@
 """An environment's model registry: find packages, change approvals, read their metrics.
 
-Every function takes a boto3 SageMaker client (from `awsenv.sessions.aws_session`, or the
+Every function takes a boto3 SageMaker client (an `awsenv.sessions.EnvSession`'s, or the
 Lambda's own session) and a model package group name, so the CLI, the deployer and the
 auto-deploy Lambda share one implementation.
 """

@@ -100,23 +100,20 @@ def run(caller: Caller, labels: list[str], max_p50_ms: float, texts: tuple[str, 
     return report
 
 
-def smoke_test(cfg, env: str, *, local: bool, port: int | None = None) -> SmokeReport:
-    """Smoke-test env's endpoint (AWS or local); see module docstring."""
+def smoke_test(session, *, port: int | None = None) -> SmokeReport:
+    """Smoke-test the endpoint of `session`'s env (an `EnvSession`: AWS or local); see module docstring."""
     from awsenv.errors import UserError
-    from awsenv.sessions import aws_session
     from inference.artifacts import deployed_metadata
     from inference.client import open_caller
     from inference.deployer import Target
 
-    with open_caller(cfg, env, local=local, port=port) as caller:
+    with open_caller(session, port=port) as caller:
         artifact = getattr(caller, "artifact", None)
         if artifact is not None:
             metadata = artifact.metadata
         else:
-            _, metadata = deployed_metadata(
-                aws_session(cfg, env, local=local), Target.from_config(cfg, env, local=local)
-            )
+            _, metadata = deployed_metadata(session, Target.from_session(session))
         labels = [str(label) for label in metadata.get("labels") or []]
         if not labels:
             raise UserError("smoke test: the model artifact's metadata.json lists no labels; retrain with the pipeline")
-        return run(caller, labels, max_p50_ms=250.0 if local else 1000.0)
+        return run(caller, labels, max_p50_ms=250.0 if session.local else 1000.0)

@@ -25,6 +25,7 @@ from typing import Any
 
 from awsenv.config import ENVIRONMENTS, Config
 from awsenv.errors import UserError
+from awsenv.sessions import EnvSession
 from inference.client import SAMPLE_TEXTS, format_prediction, http_call, local_port, predictions
 
 DEMO_TEXTS = SAMPLE_TEXTS[:3]
@@ -32,7 +33,8 @@ DEMO_TEXTS = SAMPLE_TEXTS[:3]
 
 @dataclass
 class PipelineHooks:
-    """upload(cfg, env, say) -> input data URI; train(cfg, env, input_uri, approval, say) -> package ARN."""
+    """upload(session, say) -> input data URI; train(session, input_uri, approval, say) -> package ARN
+    (`session`: the env's emulator `EnvSession`)."""
 
     upload: Callable[..., str]
     train: Callable[..., str | None]
@@ -50,16 +52,14 @@ class EnvResult:
 
 def training_pipeline_hooks() -> PipelineHooks:
     """The training pipeline's own entry points: data upload and the local executor."""
-    from awsenv.sessions import EnvSession
     from training_pipeline.local_executor import run_local
     from training_pipeline.upload import upload as upload_dataset
 
-    def upload(cfg: Config, env: str, say: Callable[[str], None]) -> str:
-        return upload_dataset(EnvSession(cfg, env, local=True), progress=lambda line: None)["dataset_uri"]
+    def upload(session: EnvSession, say: Callable[[str], None]) -> str:
+        return upload_dataset(session, progress=lambda line: None)["dataset_uri"]
 
-    def train(cfg: Config, env: str, input_uri: str, approval: str, say: Callable[[str], None]) -> str | None:
+    def train(session: EnvSession, input_uri: str, approval: str, say: Callable[[str], None]) -> str | None:
         parameters = {"InputDataUri": input_uri, "ModelApprovalStatus": approval}
-        session = EnvSession(cfg, env, local=True)
         return run_local(session, parameters=parameters, say=say).get("model_package_arn")
 
     return PipelineHooks(upload, train)
@@ -86,13 +86,13 @@ class Trained:
     log: list[str]
 
 
-def train_env(cfg: Config, env: str, hooks: PipelineHooks) -> Trained:
+def train_env(session: EnvSession, hooks: PipelineHooks) -> Trained:
     """Upload the data and run the pipeline of one env (runs in a worker thread; output buffered)."""
     log: list[str] = []
     started = time.monotonic()
-    input_uri = hooks.upload(cfg, env, log.append)
-    arn = hooks.train(cfg, env, input_uri, "PendingManualApproval", log.append)
-    return Trained(env, input_uri, arn, time.monotonic() - started, log)
+    input_uri = hooks.upload(session, log.append)
+    arn = hooks.train(session, input_uri, "PendingManualApproval", log.append)
+    return Trained(session.env, input_uri, arn, time.monotonic() - started, log)
 
 
 def _pipeline_lines(log: list[str]) -> list[str]:
@@ -116,28 +116,29 @@ def pick_package(sm, cfg: Config, trained: Trained, say: Callable[[str], None]):
     return package
 
 
-def approve(sm, cfg: Config, env: str, package, say: Callable[[str], None]) -> str:
+def approve(session: EnvSession, package, say: Callable[[str], None]) -> str:
     """Approve `package`; its state-change event reaches the auto-deploy rule on the env's bus."""
     from inference import registry
     from laptop.events import deliver_model_package_change
 
-    registry.set_approval(sm, package.group, package.version, "Approved", "approved by make demo")
-    action = deliver_model_package_change(cfg, env, sm, package.arn)
+    env = session.env
+    registry.set_approval(session.sagemaker, package.group, package.version, "Approved", "approved by make demo")
+    action = deliver_model_package_change(session, package.arn)
     if action["action"] == "failed":
         raise UserError(f"demo: {env}: the auto-deploy handler failed: {action['reason']}")
     say(f"  approve    v{package.version} -> auto-deploy: {action['action']} {action.get('config', '')}".rstrip())
     return action["action"]
 
 
-def serve(session, cfg: Config, env: str, servers: list, say: Callable[[str], None]) -> str:
+def serve(session: EnvSession, servers: list, say: Callable[[str], None]) -> str:
     """Serve the model the env's endpoint deployed on 127.0.0.1 (the env's port, else any free one)."""
     from inference.artifacts import load_deployed
     from inference.deployer import Target
     from inference.server import start_server
 
-    deployed = load_deployed(session, Target.from_config(cfg, env, local=True))
+    deployed = load_deployed(session, Target.from_session(session))
     try:
-        server, url = start_server(deployed.model_dir, port=local_port(cfg, env))
+        server, url = start_server(deployed.model_dir, port=local_port(session.cfg, session.env))
     except OSError:
         server, url = start_server(deployed.model_dir)  # default port taken: any free port
     servers.append(server)
@@ -153,32 +154,29 @@ def probe(url: str, say: Callable[[str], None]) -> float:
     return _latency(url)
 
 
-def serve_env(cfg: Config, trained: Trained, servers: list, say: Callable[[str], None]) -> EnvResult:
+def serve_env(session: EnvSession, trained: Trained, servers: list, say: Callable[[str], None]) -> EnvResult:
     """Approve the new package (-> auto-deploy), serve the deployed model locally, invoke it."""
-    from awsenv.sessions import aws_session
     from inference import registry
 
-    env = trained.env
-    session = aws_session(cfg, env, local=True)
-    sm = session.client("sagemaker")
+    cfg, env = session.cfg, session.env
     say(f"== {env} (account {cfg.accounts[env]})")
     say(f"  data       {trained.input_uri}")
-    package = pick_package(sm, cfg, trained, say)
+    package = pick_package(session.sagemaker, cfg, trained, say)
     for line in _pipeline_lines(trained.log):
         say(line)
     result = EnvResult(env, version=package.version, endpoint=cfg.endpoint_name(env))
-    result.accuracy = registry.accuracy(session.client("s3"), package)
-    result.deploy = approve(sm, cfg, env, package, say)
-    result.latency_ms = probe(serve(session, cfg, env, servers, say), say)
+    result.accuracy = registry.accuracy(session.s3, package)
+    result.deploy = approve(session, package, say)
+    result.latency_ms = probe(serve(session, servers, say), say)
     return result
 
 
-def train_all(cfg: Config, hooks: PipelineHooks, envs: tuple[str, ...]) -> list[Trained]:
-    """The three environments' pipelines run concurrently (each env is its own account)."""
+def train_all(sessions: list[EnvSession], hooks: PipelineHooks) -> list[Trained]:
+    """The environments' pipelines run concurrently (each env is its own account)."""
     from concurrent.futures import ThreadPoolExecutor
 
-    with ThreadPoolExecutor(max_workers=len(envs), thread_name_prefix="demo-train") as pool:
-        futures = [pool.submit(train_env, cfg, env, hooks) for env in envs]
+    with ThreadPoolExecutor(max_workers=len(sessions), thread_name_prefix="demo-train") as pool:
+        futures = [pool.submit(train_env, session, hooks) for session in sessions]
         try:
             return [future.result() for future in futures]
         except BaseException:
@@ -208,13 +206,13 @@ def start_emulator(cfg: Config, say: Callable[[str], None]) -> bool:
     return True
 
 
-def subscribe(cfg: Config, envs: tuple[str, ...], say: Callable[[str], None]) -> None:
+def subscribe(sessions: list[EnvSession], say: Callable[[str], None]) -> None:
     """Each env's auto-deploy rule on its account's event bus (the pattern terraform gives the real rule)."""
     from laptop.events import subscribe_auto_deploy
 
-    for env in envs:
-        rule = subscribe_auto_deploy(cfg, env)
-    say(f"events     rule {rule.name} -> auto-deploy handler, in {', '.join(envs)}")
+    for session in sessions:
+        rule = subscribe_auto_deploy(session)
+    say(f"events     rule {rule.name} -> auto-deploy handler, in {', '.join(s.env for s in sessions)}")
 
 
 def print_summary(results: list[EnvResult], started_at: float, say: Callable[[str], None]) -> None:
@@ -236,16 +234,17 @@ def stop(cfg: Config, servers: list, started_emulator: bool, say: Callable[[str]
         say(f"emulator   {emulator.stop(cfg)}")
 
 
-def steps(cfg: Config, hooks: PipelineHooks, envs: tuple[str, ...], servers: list, say) -> list[EnvResult]:
-    """The demo's steps, in order."""
-    subscribe(cfg, envs, say)
-    say(f"pipelines  running for {', '.join(envs)} (in parallel: one account each)")
-    trained = train_all(cfg, hooks, envs)
-    results = [serve_env(cfg, item, servers, say) for item in trained]
-    if "prod" in envs:
+def steps(sessions: list[EnvSession], hooks: PipelineHooks, servers: list, say) -> list[EnvResult]:
+    """The demo's steps, in order (one emulator `EnvSession` per env, used throughout)."""
+    subscribe(sessions, say)
+    say(f"pipelines  running for {', '.join(s.env for s in sessions)} (in parallel: one account each)")
+    trained = train_all(sessions, hooks)
+    results = [serve_env(session, item, servers, say) for session, item in zip(sessions, trained, strict=True)]
+    prod = [session for session in sessions if session.env == "prod"]
+    if prod:
         from laptop.schedule import register_schedule
 
-        say(f"schedule   {register_schedule(cfg)}")
+        say(f"schedule   {register_schedule(prod[0])}")
     return results
 
 
@@ -265,11 +264,12 @@ def run(cfg: Config, hooks: PipelineHooks | None = None, envs: tuple[str, ...] =
     signal.signal(signal.SIGTERM, _terminate)
     try:
         started_emulator = start_emulator(cfg, say)
-        results = steps(cfg, hooks or training_pipeline_hooks(), envs, servers, say)
+        sessions = [EnvSession(cfg, env, local=True) for env in envs]
+        results = steps(sessions, hooks or training_pipeline_hooks(), servers, say)
         if drift and "prod" in envs:
             from laptop.drift_demo import show as show_drift
 
-            show_drift(cfg, "prod", say)
+            show_drift(sessions[envs.index("prod")], say)
         print_summary(results, started_at, say)
         return results
     finally:

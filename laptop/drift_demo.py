@@ -16,8 +16,8 @@ import random
 import time
 from collections.abc import Callable
 
-from awsenv.config import Config
 from awsenv.errors import UserError
+from awsenv.sessions import EnvSession
 
 TRAFFIC = 120  # records per phase (the monitor needs MIN_RECORDS)
 BATCH = 20  # texts per request
@@ -54,13 +54,13 @@ def _send(url: str, texts: list[str]) -> None:
             raise UserError(f"demo: local endpoint {url} answered HTTP {status}: {payload[:200]!r}")
 
 
-def _deliver(cfg: Config, env: str, session, say: Callable[[str], None]) -> None:
+def _deliver(session: EnvSession, say: Callable[[str], None]) -> None:
     """Evaluate the drift alarm and publish its state change on env's event bus, where the
     retraining rule (terraform's pattern) starts the pipeline if it matches."""
     from awsenv import event_bus, local_alarms
     from monitoring.alarm import retraining_rule_name, retraining_rule_pattern, start_retraining
 
-    sagemaker = session.client("sagemaker")
+    cfg, env, sagemaker = session.cfg, session.env, session.sagemaker
     event_bus.bus(cfg.accounts[env]).put_rule(
         retraining_rule_name(cfg, env),
         retraining_rule_pattern(cfg, env),
@@ -99,10 +99,10 @@ def _wait_for_capture(s3, uri: str, records: int, timeout: float = 30.0) -> None
         time.sleep(0.2)
 
 
-def show(cfg: Config, env: str = "prod", say: Callable[[str], None] = print, phases=None) -> float:
-    """The drift part of the demo; returns its duration in seconds. `phases`: (name, texts) pairs,
-    by default in-domain sample transcriptions, then shifted texts."""
-    from awsenv.sessions import aws_session
+def show(session: EnvSession, say: Callable[[str], None] = print, phases=None) -> float:
+    """The drift part of the demo on `session`'s env (an emulator `EnvSession`, prod in the demo);
+    returns its duration in seconds. `phases`: (name, texts) pairs, by default in-domain sample
+    transcriptions, then shifted texts."""
     from inference.artifacts import load_deployed
     from inference.capture import capture_environ
     from inference.deployer import Target
@@ -111,25 +111,25 @@ def show(cfg: Config, env: str = "prod", say: Callable[[str], None] = print, pha
     from monitoring.job import MonitorTarget, run
 
     started = time.monotonic()
-    session = aws_session(cfg, env, local=True)
-    deployed = load_deployed(session, Target.from_config(cfg, env, local=True))
+    cfg, env = session.cfg, session.env
+    deployed = load_deployed(session, Target.from_session(session))
     uri = cfg.data_capture_uri(env)
     server, url = start_server(
         deployed.model_dir, env=capture_environ(session, uri, cfg.endpoint_name(env), max_seconds=CAPTURE_SECONDS)
     )
     session.client("cloudwatch").put_metric_alarm(**drift_alarm(cfg, env))  # terraform creates it on AWS
     say(f"== drift monitoring ({env}: {url}, capture to {uri})")
-    sent = _captured(session.client("s3"), uri)
+    sent = _captured(session.s3, uri)
     try:
         for phase, texts in phases or (("in-domain", in_domain_texts()), ("shifted", shifted_texts())):
             _send(url, texts)
             sent += -(-len(texts) // BATCH)  # one capture record per request
-            _wait_for_capture(session.client("s3"), uri, sent)
+            _wait_for_capture(session.s3, uri, sent)
             result = run(session, MonitorTarget.from_config(cfg, env))
             say(f"  traffic    {len(texts)} {phase} texts -> monitor run ({result.seconds:.2f} s):")
             for line in result.lines():
                 say(f"             {line}")
-            _deliver(cfg, env, session, say)
+            _deliver(session, say)
     finally:
         server.shutdown()
     seconds = time.monotonic() - started

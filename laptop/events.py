@@ -15,6 +15,7 @@ from typing import Any
 
 from awsenv import event_bus
 from awsenv.config import REPO_ROOT, Config
+from awsenv.sessions import EnvSession
 
 PATTERN_FILE = REPO_ROOT / "terraform" / "modules" / "auto-deploy-lambda" / "event-pattern.json.tftpl"
 
@@ -25,12 +26,15 @@ def auto_deploy_pattern(model_package_group: str) -> dict[str, Any]:
     return json.loads(template.substitute(model_package_group_name=model_package_group))
 
 
-def subscribe_auto_deploy(cfg: Config, env: str) -> event_bus.Rule:
-    """Rule `<project>-auto-deploy-model-approval` on env's bus -> the auto-deploy handler (idempotent)."""
+def subscribe_auto_deploy(session: EnvSession) -> event_bus.Rule:
+    """Rule `<project>-auto-deploy-model-approval` on the bus of `session`'s env (an emulator
+    `EnvSession`) -> the auto-deploy handler, run with that session (idempotent)."""
     from inference.auto_deploy import handle_event
 
+    cfg, env = session.cfg, session.env
+
     def auto_deploy(event: dict[str, Any]) -> dict[str, Any]:
-        return handle_event(event, cfg=cfg, env=env, local=True)
+        return handle_event(event, session)
 
     pattern = auto_deploy_pattern(cfg.model_package_group(env))
     return event_bus.bus(cfg.accounts[env]).put_rule(cfg.auto_deploy_rule_name(), pattern, auto_deploy)
@@ -46,8 +50,8 @@ def auto_deploy_result(cfg: Config, deliveries: list[event_bus.Delivery]) -> dic
     return {"action": "none", "reason": "the event matched no auto-deploy rule (pattern: Approved/Rejected only)"}
 
 
-def deliver_model_package_change(cfg: Config, env: str, sagemaker, model_package_arn: str) -> dict[str, Any]:
+def deliver_model_package_change(session: EnvSession, model_package_arn: str) -> dict[str, Any]:
     """Subscribe the auto-deploy rule, publish the state change of `model_package_arn`; the handler's result."""
-    subscribe_auto_deploy(cfg, env)
-    deliveries = event_bus.publish_model_package_change(sagemaker, cfg, env, model_package_arn)
-    return auto_deploy_result(cfg, deliveries)
+    subscribe_auto_deploy(session)
+    deliveries = event_bus.publish_model_package_change(session.sagemaker, session.cfg, session.env, model_package_arn)
+    return auto_deploy_result(session.cfg, deliveries)

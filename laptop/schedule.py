@@ -7,14 +7,15 @@ schedule as it will exist on AWS: same name and role (`Config.retraining_schedul
 
 from __future__ import annotations
 
-from awsenv.config import RETRAINING_SCHEDULE, Config
+from awsenv.config import RETRAINING_SCHEDULE
+from awsenv.sessions import EnvSession
 
 
-def register_schedule(cfg: Config, env: str = "prod") -> str:
-    """Prod's weekly retraining: the schedule terraform/modules/retraining-schedule creates (upsert)."""
-    from awsenv.sessions import aws_session
-
-    scheduler = aws_session(cfg, env, local=True).client("scheduler")
+def register_schedule(session: EnvSession) -> str:
+    """The env's (prod's) weekly retraining: the schedule terraform/modules/retraining-schedule
+    creates (upsert), in the emulator account of `session`."""
+    cfg, env = session.cfg, session.env
+    scheduler = session.client("scheduler")
     name = cfg.retraining_schedule_name(env)
     arguments = {
         "Name": name,

@@ -23,6 +23,7 @@ def deploy_environment(
 ) -> None:
     from awsenv import terraform
     from awsenv.gitinfo import head_sha
+    from awsenv.sessions import EnvSession
     from release import manifest as releases
 
     commit = image_tag or head_sha()
@@ -31,14 +32,13 @@ def deploy_environment(
     else:
         from training_pipeline.pipeline import definition
 
-        built = releases.require_manifest(cfg, commit, local=local)
+        built = releases.require_manifest(EnvSession(cfg, "operations", local=local), commit)
         releases.check_pipeline_definition(built, env, definition(cfg, env, commit))
         say(f"release: commit {commit[:12]} was built by CI ({releases.manifest_url(cfg, commit)})")
     terraform.run_steps(c, terraform.deploy_steps(cfg, env, commit, local=local), dry_run=dry_run)
     if dry_run:
         say(f"# 3/3 then upserts the pipeline {cfg.pipeline_name(env)} in {env}, images @ {commit}")
         return
-    from awsenv.sessions import EnvSession
     from training_pipeline.pipeline import upsert_pipeline
 
     arn = upsert_pipeline(EnvSession(cfg, env, local=local), commit)

@@ -96,9 +96,9 @@ def ecr_password(cfg: Config) -> str:
     """Docker registry password of the operations ECR (from the ambient/profile credentials)."""
     import base64
 
-    from awsenv.sessions import aws_session
+    from awsenv.sessions import EnvSession
 
-    token = aws_session(cfg, "operations").client("ecr").get_authorization_token()
+    token = EnvSession(cfg, "operations").client("ecr").get_authorization_token()
     encoded = token["authorizationData"][0]["authorizationToken"]
     return base64.b64decode(encoded).decode().split(":", 1)[1]
 
@@ -111,9 +111,9 @@ def register_placeholders(cfg: Config, commit: str, images: tuple[str, ...]) -> 
     """
     from botocore.exceptions import ClientError
 
-    from awsenv.sessions import aws_session
+    from awsenv.sessions import EnvSession
 
-    ecr = aws_session(cfg, "operations", local=True).client("ecr")
+    ecr = EnvSession(cfg, "operations", local=True).client("ecr")
     lines = []
     for name in images:
         repository = cfg.ecr_repository(name)

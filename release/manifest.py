@@ -26,6 +26,7 @@ from typing import Any
 
 from awsenv.config import ENVIRONMENTS, Config
 from awsenv.errors import UserError
+from awsenv.sessions import EnvSession
 
 IMAGES = ("training", "inference", "lambda")
 SCHEMA = 1
@@ -146,17 +147,11 @@ def check_pipeline_definition(manifest: Manifest, env: str, definition: str | di
         )
 
 
-def _operations(cfg: Config, local: bool):
-    from awsenv.sessions import aws_session
-
-    return aws_session(cfg, "operations", local=local)
-
-
-def image_digests(cfg: Config, commit: str, *, local: bool = False, session=None) -> dict[str, dict[str, str]]:
+def image_digests(operations: EnvSession, commit: str) -> dict[str, dict[str, str]]:
     """uri and digest of each image tagged `commit` in the operations ECR; UserError if one is missing."""
     from botocore.exceptions import ClientError
 
-    ecr = (session or _operations(cfg, local)).client("ecr")
+    cfg, ecr = operations.cfg, operations.client("ecr")
     images = {}
     for name in IMAGES:
         repository = cfg.ecr_repository(name)
@@ -173,19 +168,18 @@ def image_digests(cfg: Config, commit: str, *, local: bool = False, session=None
     return images
 
 
-def build_manifest(
-    cfg: Config, commit: str, *, local: bool = False, pipeline_hashes: dict[str, str] | None = None, session=None
-) -> Manifest:
+def build_manifest(operations: EnvSession, commit: str, *, pipeline_hashes: dict[str, str] | None = None) -> Manifest:
     """Collect this commit's image digests from ECR and return its manifest (not written).
 
     `pipeline_hashes` (env -> sha256) defaults to rendering the pipeline definitions.
     """
+    cfg = operations.cfg
     if pipeline_hashes is None:
         pipeline_hashes = pipeline_definition_hashes(cfg, commit)
     manifest = Manifest(
         project=cfg.project,
         commit=commit,
-        images=image_digests(cfg, commit, local=local, session=session),
+        images=image_digests(operations, commit),
         pipeline_definition_sha256=pipeline_hashes,
     )
     problems = manifest.problems()
@@ -194,17 +188,17 @@ def build_manifest(
     return manifest
 
 
-def write_manifest(cfg: Config, manifest: Manifest, *, local: bool = False, session=None) -> str:
+def write_manifest(operations: EnvSession, manifest: Manifest) -> str:
     """Store the manifest; returns "written" or "unchanged" (re-running does nothing new).
 
     On the emulator the bucket is created when missing (on AWS terraform/operations owns it).
     """
     from botocore.exceptions import ClientError
 
-    s3 = (session or _operations(cfg, local)).client("s3")
+    cfg, s3 = operations.cfg, operations.s3
     bucket, key = cfg.release_bucket(), manifest_key(manifest.commit)
     body = manifest.to_json()
-    if local:
+    if operations.local:
         from awsenv.emulator import ensure_bucket
 
         ensure_bucket(s3, bucket, cfg.region)
@@ -225,11 +219,11 @@ def write_manifest(cfg: Config, manifest: Manifest, *, local: bool = False, sess
     return "written"
 
 
-def read_manifest(cfg: Config, commit: str, *, local: bool = False, session=None) -> Manifest | None:
+def read_manifest(operations: EnvSession, commit: str) -> Manifest | None:
     """The commit's manifest, or None when CI has not written one (or the bucket is absent)."""
     from botocore.exceptions import ClientError
 
-    s3 = (session or _operations(cfg, local)).client("s3")
+    cfg, s3 = operations.cfg, operations.s3
     try:
         body = s3.get_object(Bucket=cfg.release_bucket(), Key=manifest_key(commit))["Body"].read().decode()
     except ClientError as error:
@@ -244,13 +238,14 @@ def read_manifest(cfg: Config, commit: str, *, local: bool = False, session=None
     return manifest
 
 
-def require_manifest(cfg: Config, commit: str, *, local: bool = False, session=None) -> Manifest:
+def require_manifest(operations: EnvSession, commit: str) -> Manifest:
     """The commit's manifest, or a one-line UserError saying its images were not built."""
-    manifest = read_manifest(cfg, commit, local=local, session=session)
+    cfg = operations.cfg
+    manifest = read_manifest(operations, commit)
     if manifest is None:
         how = (
             "run `invoke images.build --local` and `invoke release.manifest --local`"
-            if local
+            if operations.local
             else "merge it to main and wait for the build workflow"
         )
         raise UserError(

@@ -14,9 +14,10 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from awsenv.config import REPO_ROOT, Config
+from awsenv.config import REPO_ROOT
 from awsenv.errors import UserError
 from awsenv.gitinfo import head_sha
+from awsenv.sessions import EnvSession
 from release.manifest import require_manifest
 
 PROMOTABLE = ("staging", "prod")
@@ -53,15 +54,16 @@ def remote_tag(repo: Path, remote: str, tag: str) -> str | None:
 
 
 def plan(
-    cfg: Config, env: str, ref: str = "HEAD", *, repo: Path = REPO_ROOT, remote: str = "origin", local: bool = False
+    operations: EnvSession, env: str, ref: str = "HEAD", *, repo: Path = REPO_ROOT, remote: str = "origin"
 ) -> Promotion:
-    """Check that `ref` may be promoted to `env`; return the git commands that do it."""
+    """Check that `ref` may be promoted to `env` (its release manifest is in the `operations`
+    account's session); return the git commands that do it."""
     if env not in PROMOTABLE:
         raise UserError(
             f"env: '{env}' is not promoted by a tag; use staging or prod (dev is deployed with `make deploy ENV=dev`)"
         )
     commit = head_sha(repo, ref)
-    require_manifest(cfg, commit, local=local)
+    require_manifest(operations, commit)
     if env == "prod":
         staging = remote_tag(repo, remote, "staging")
         if staging is None:

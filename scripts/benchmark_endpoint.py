@@ -172,13 +172,12 @@ def model_directory(args, tmp: Path) -> tuple[Path, str]:
         return Path(args.model_dir), args.model_dir
     if args.env:
         from awsenv.config import load_config
-        from awsenv.sessions import aws_session
+        from awsenv.sessions import EnvSession
         from inference.artifacts import fetch_deployed
         from inference.deployer import Target
 
-        cfg = load_config()
-        session = aws_session(cfg, args.env, local=True)
-        artifact = fetch_deployed(session, Target.from_config(cfg, args.env, local=True), tmp)
+        session = EnvSession(load_config(), args.env, local=True)
+        artifact = fetch_deployed(session, Target.from_session(session), tmp)
         return artifact.model_dir, f"{args.env} endpoint, model package v{artifact.info['version']}"
     directory = tmp / "stand-in"
     directory.mkdir()

@@ -119,15 +119,8 @@ def child(port: int, csv_path: Path) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size-mb", type=int, default=1024, help="size of the generated CSV in MB (10^6 bytes)")
-    parser.add_argument("--workdir", type=Path, default=None, help="where the CSV is generated (default: a temp dir)")
-    parser.add_argument("--child", nargs=2, metavar=("PORT", "CSV"), help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-    if args.child:
-        return child(int(args.child[0]), Path(args.child[1]))
-
+def upload_in_child(csv_path: Path) -> subprocess.CompletedProcess:
+    """Run the upload of `csv_path` in a child process against a fresh emulator (measured there)."""
     from moto.server import ThreadedMotoServer
 
     from awsenv.emulator_ext import install
@@ -137,21 +130,30 @@ def main(argv: list[str] | None = None) -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        return subprocess.run(
+            [sys.executable, __file__, "--child", str(port), str(csv_path)], capture_output=True, text=True, check=False
+        )
+    finally:
+        server.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size-mb", type=int, default=1024, help="size of the generated CSV in MB (10^6 bytes)")
+    parser.add_argument("--workdir", type=Path, default=None, help="where the CSV is generated (default: a temp dir)")
+    parser.add_argument("--child", nargs=2, metavar=("PORT", "CSV"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        return child(int(args.child[0]), Path(args.child[1]))
+
     with tempfile.TemporaryDirectory(dir=args.workdir) as workdir:
         csv_path = Path(workdir) / "large.csv"
         rows = generate(csv_path, args.size_mb * 1_000_000)
         size = csv_path.stat().st_size
-        server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-        server.start()
-        try:
-            done = subprocess.run(
-                [sys.executable, __file__, "--child", str(port), str(csv_path)],
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-        finally:
-            server.stop()
+        done = upload_in_child(csv_path)
     if done.returncode != 0:
         print(done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "upload failed", file=sys.stderr)
         return 1

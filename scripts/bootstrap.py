@@ -19,7 +19,10 @@ pip finds on this machine's disk (find-links); uv does not look there, and a loc
 PyPI would carry the hashes of the multi-GB CUDA build, not of that wheel. `make lock` keeps those
 packages (and their dependencies) out of the extra's hashed lock. Idempotent: each environment records the
 hash of the lock files it was built from (and the Python it was built with) and is only rebuilt
-when they change, so a second run takes about 0.1 s.
+when they change, so a second run takes about 0.1 s. Bytecode is compiled at install time
+in `.venv` (`uv pip sync --compile-bytecode`; not in the checkov env, run once per check): every later interpreter start (each pipeline step, the
+demo's, `invoke`) loads it instead of compiling the sources again, also where
+PYTHONDONTWRITEBYTECODE keeps Python from writing it.
 
     python3 scripts/bootstrap.py [--extras "name ..."]     (make bootstrap [EXTRAS="name ..."])
 """
@@ -93,15 +96,15 @@ def extra_locks(names: list[str]) -> list[Path]:
     return locks
 
 
-def stamp_of(locks: list[Path]) -> str:
-    """What an environment is built from: its lock files and the interpreter's version."""
-    return digest(*locks) + f"-py{sys.version_info[0]}.{sys.version_info[1]}"
+def stamp_of(locks: list[Path], suffix: str = "") -> str:
+    """What an environment is built from: its lock files and the interpreter's version (+ `suffix`)."""
+    return digest(*locks) + f"-py{sys.version_info[0]}.{sys.version_info[1]}{suffix}"
 
 
 def project_env(path: Path, extras: list[Path]) -> Path:
     """`.venv`: uv and pip from tools.lock (pip, hash-checked), then the locks (uv, hash-checked)."""
     locks = [TOOLS_LOCK, PROJECT_LOCK, *extras]
-    wanted = stamp_of([*locks, *pip_files(extras)])
+    wanted = stamp_of([*locks, *pip_files(extras)], "-pyc")  # -pyc: bytecode compiled at install
     uv = path / "bin" / "uv"
     if up_to_date(path, wanted) and uv.exists():
         say(f"project environment: up to date ({path.name})")
@@ -113,7 +116,7 @@ def project_env(path: Path, extras: list[Path]) -> Path:
     pip = [str(python), "-m", "pip", "--disable-pip-version-check", "install", "--quiet"]
     run([*pip, "--require-hashes", "--no-deps", "--requirement", str(TOOLS_LOCK)], "project environment: uv")
     names = " + ".join(str(lock.relative_to(ROOT)) for lock in locks[1:])
-    run([*uv_sync(uv, python), *map(str, locks)], f"project environment: installing {names}")
+    run([*uv_sync(uv, python, bytecode=True), *map(str, locks)], f"project environment: installing {names}")
     for pins in pip_files(extras):
         run([*pip, "--requirement", str(pins)], f"project environment: installing {pins.relative_to(ROOT)} (plain pip)")
     (path / STAMP).write_text(wanted + "\n")
@@ -125,9 +128,11 @@ def pip_files(extras: list[Path]) -> list[Path]:
     return [lock.with_suffix(".pip") for lock in extras if lock.with_suffix(".pip").is_file()]
 
 
-def uv_sync(uv: Path, python: Path) -> list[str]:
-    """Install exactly the lock files' packages into `python`'s environment, every hash checked."""
-    return [str(uv), "pip", "sync", "--quiet", "--require-hashes", "--python", str(python)]
+def uv_sync(uv: Path, python: Path, *, bytecode: bool = False) -> list[str]:
+    """Install exactly the lock files' packages into `python`'s environment, every hash checked
+    (and, with `bytecode`, compiled)."""
+    compiled = ["--compile-bytecode"] if bytecode else []
+    return [str(uv), "pip", "sync", "--quiet", "--require-hashes", *compiled, "--python", str(python)]
 
 
 def checkov_env(path: Path, uv: Path) -> None:

@@ -10,6 +10,11 @@ An extra may also have `<name>.pip`: exact pins that bootstrap installs with pla
 (the transformer extra's CPU torch, a wheel on disk that uv does not see). Those packages and their
 own dependencies are kept out of `<name>.lock` (overridden to a marker no platform matches).
 
+`requirements.in` has `sdk-not-needed.txt`: distributions the SageMaker SDK packages declare but
+the project never imports (no extra of theirs switches them off). They, and whatever only they
+need, are dropped from `requirements.lock` the same way (~450 MB less to download and install);
+bootstrap installs the lock with `uv pip sync`, which installs exactly the locked set.
+
 Each lock is universal (`uv pip compile --universal`): one file for Linux, macOS and Windows on
 CPython >= 3.11, with environment markers where a platform or Python version needs another
 package, and the SHA-256 of every distribution of every pinned version (`--generate-hashes`), so
@@ -29,6 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 REQUIREMENTS = Path("requirements")
 LOWEST_PYTHON = "3.11"
 BASE_LOCKS = ("tools", "requirements", "checkov")
+UNUSED = {REQUIREMENTS / "requirements.in": REQUIREMENTS / "sdk-not-needed.txt"}  # .in -> names left out
 
 
 def lock_jobs(root: Path = ROOT) -> list[tuple[Path, Path, list[Path]]]:
@@ -46,29 +52,40 @@ def compile_command(uv: str, source: Path, output: Path, constraints: list[Path]
     command += ["--generate-hashes", "--custom-compile-command", "make lock"]
     for constraint in constraints:
         command += ["--constraint", str(constraint)]
-    if (ROOT / source).with_suffix(".pip").is_file():
+    if excluded_names(ROOT / source):
         command += ["--override", str(source.with_suffix(".override"))]
     if upgrade:
         command.append("--upgrade")
     return command
 
 
-def pip_pins(source: Path) -> list[str]:
-    """The names in the extra's `<name>.pip` (installed by plain pip), [] when it has none."""
-    pins = source.with_suffix(".pip")
-    if not pins.is_file():
+def _names(listing: Path) -> list[str]:
+    """Distribution names in a pin or name list (comments and `==version` stripped), [] when absent."""
+    if not listing.is_file():
         return []
-    lines = [line.split("#")[0].strip() for line in pins.read_text().splitlines()]
+    lines = [line.split("#")[0].strip() for line in listing.read_text().splitlines()]
     return [line.split("==")[0].strip() for line in lines if line]
 
 
+def pip_pins(source: Path) -> list[str]:
+    """The names in the extra's `<name>.pip` (installed by plain pip), [] when it has none."""
+    return _names(source.with_suffix(".pip"))
+
+
+def excluded_names(source: Path, root: Path = ROOT) -> list[str]:
+    """What the lock of `source` (under `root`) leaves out: its plain-pip packages and the unused
+    SDK dependencies listed for it."""
+    unused = UNUSED.get(source.relative_to(root)) if source.is_relative_to(root) else None
+    return pip_pins(source) + (_names(root / unused) if unused else [])
+
+
 def write_override(source: Path) -> None:
-    """`<name>.override`: every plain-pip package dropped from the uv resolution (a never-true marker)."""
-    names = pip_pins(source)
+    """`<name>.override`: every package the lock leaves out dropped from the uv resolution (a never-true marker)."""
+    names = excluded_names(source)
     if names:
         lines = [f"{name} ; sys_platform == 'never'" for name in names]
         source.with_suffix(".override").write_text(
-            "# written by `make lock` from the .pip file\n" + "\n".join(lines) + "\n"
+            "# written by `make lock` (the .pip file, sdk-not-needed.txt)\n" + "\n".join(lines) + "\n"
         )
 
 

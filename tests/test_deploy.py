@@ -8,11 +8,17 @@ from invoke import MockContext
 
 from awsenv import terraform
 from awsenv.errors import UserError
-from awsenv.sessions import aws_session
+from awsenv.sessions import EnvSession, aws_session
 from release import images, manifest
 from release.deploy import deploy_environment
 from release.manifest import IMAGES
 from tests.terraform.test_tasks import FakeTerraform
+
+
+def operations(cfg):
+    """The operations account on the emulator (where the release manifests live)."""
+    return EnvSession(cfg, "operations", local=True)
+
 
 COMMIT = "c0ffee" + "1" * 34
 
@@ -50,8 +56,8 @@ def test_built_commit_is_applied_then_its_pipeline_upserted(emulator, ctx, fake)
 
     hashes = {env: manifest.definition_hash(definition(emulator, env, COMMIT)) for env in ("dev", "staging", "prod")}
     images.register_placeholders(emulator, COMMIT, IMAGES)
-    built = manifest.build_manifest(emulator, COMMIT, local=True, pipeline_hashes=hashes)
-    manifest.write_manifest(emulator, built, local=True)
+    built = manifest.build_manifest(operations(emulator), COMMIT, pipeline_hashes=hashes)
+    manifest.write_manifest(operations(emulator), built)
     aws_session(emulator, "staging", local=True).client("s3").create_bucket(
         Bucket=emulator.data_bucket("staging"), CreateBucketConfiguration={"LocationConstraint": emulator.region}
     )
@@ -76,7 +82,7 @@ def test_a_definition_ci_did_not_build_is_refused_before_terraform(emulator, ctx
     images.register_placeholders(emulator, COMMIT, IMAGES)
     other = {env: "ab" * 32 for env in ("dev", "staging", "prod")}
     manifest.write_manifest(
-        emulator, manifest.build_manifest(emulator, COMMIT, local=True, pipeline_hashes=other), local=True
+        operations(emulator), manifest.build_manifest(operations(emulator), COMMIT, pipeline_hashes=other)
     )
     with pytest.raises(UserError, match=r"^release: the prod pipeline definition hashes to"):
         deploy_environment(ctx, emulator, "prod", image_tag=COMMIT, local=True, say=lambda *_: None)

@@ -63,4 +63,6 @@ def test_make_lock_keeps_the_plain_pip_packages_out_of_the_extras_hashed_lock(re
     command = lock.compile_command("uv", source, source.with_suffix(".lock"), [], upgrade=False)
     assert command[command.index("--override") + 1] == "requirements/extras/transformer.override"
     base = lock.compile_command("uv", lock.REQUIREMENTS / "requirements.in", source, [], upgrade=False)
-    assert "--override" not in base
+    assert base[base.index("--override") + 1] == "requirements/requirements.override"  # sdk-not-needed.txt
+    checkov = lock.compile_command("uv", lock.REQUIREMENTS / "checkov.in", source, [], upgrade=False)
+    assert "--override" not in checkov

@@ -88,7 +88,7 @@ def test_bootstrap_installs_with_hash_checking_once(bootstrap, tmp_path):
     pip_install, uv_sync = bootstrap.commands
     assert pip_install[1:4] == ["-m", "pip", "--disable-pip-version-check"]
     assert "--require-hashes" in pip_install and pip_install[-1].endswith("tools.lock")
-    assert uv_sync[:3] == [str(uv), "pip", "sync"] and "--require-hashes" in uv_sync
+    assert uv_sync[:3] == [str(uv), "pip", "sync"] and {"--require-hashes", "--compile-bytecode"} <= set(uv_sync)
     assert [Path(p).name for p in uv_sync[-2:]] == ["tools.lock", "requirements.lock"]
     bootstrap.project_env(venv, [])
     assert len(bootstrap.commands) == 2  # the stamp matches: nothing runs again
@@ -108,3 +108,52 @@ def test_bootstrap_refuses_an_old_python(bootstrap, monkeypatch, capsys):
     with pytest.raises(SystemExit):
         bootstrap.main([])
     assert "Python 3.11 or newer" in capsys.readouterr().err
+
+
+UNUSED = ROOT / "requirements" / "sdk-not-needed.txt"
+SDK_IMPORTS = (  # every SageMaker SDK module the project imports (awsenv, training_pipeline, inference)
+    "sagemaker.core.workflow.pipeline_context",
+    "sagemaker.core.processing",
+    "sagemaker.core.training.configs",
+    "sagemaker.mlops.workflow.pipeline",
+    "sagemaker.mlops.workflow.model_step",
+    "sagemaker.serve.model_builder",
+    "sagemaker.train.model_trainer",
+)
+
+
+def _unused_names() -> list[str]:
+    return [line.strip() for line in UNUSED.read_text().splitlines() if line.strip() and not line.startswith("#")]
+
+
+def test_the_sdks_unused_dependencies_are_locked_out():
+    never = {
+        line.split("==")[0].lower()
+        for line in requirements(ROOT / "requirements" / "requirements.lock")
+        if "sys_platform == 'never'" in line
+    }
+    assert set(_unused_names()) <= never
+    assert "scikit-learn" not in never and "sagemaker-core" not in never
+
+
+def test_the_sdk_modules_the_project_imports_load_without_them():
+    """In a venv built from the lock (bootstrap's `uv pip sync`): none of them is installed, and
+    every SDK module the project imports still loads (the pipeline tests build and run with it)."""
+    import importlib.metadata
+    import subprocess
+
+    stamp = ROOT / ".venv" / ".lock-sha256"
+    if Path(sys.prefix) != ROOT / ".venv" or not stamp.is_file():
+        pytest.skip("runs in the project's .venv, as make bootstrap builds it")
+    for name in _unused_names():
+        with pytest.raises(importlib.metadata.PackageNotFoundError):
+            importlib.metadata.distribution(name)
+    script = f"import importlib\nfor name in {SDK_IMPORTS!r}: importlib.import_module(name)\nprint('ok')"
+    environ = {
+        "AWS_REGION": "eu-west-1",
+        "AWS_DEFAULT_REGION": "eu-west-1",
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "PATH": "/usr/bin:/bin",
+    }
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=environ, check=False)
+    assert done.stdout.strip() == "ok", done.stderr[-2000:]

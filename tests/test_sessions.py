@@ -117,3 +117,32 @@ def test_building_a_pipeline_leaves_root_logging_alone(repo_root):
     result = subprocess.run([sys.executable, "-c", probe], cwd=repo_root, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["30", "0"]  # WARNING, no handler: the SDK's basicConfig(INFO) was undone
+
+
+def test_ambient_and_env_sessions_make_each_client_once(emulator):
+    from awsenv.sessions import EnvSession, ambient_session
+
+    ambient = ambient_session("eu-west-1")
+    assert ambient.client("sagemaker") is ambient.client("sagemaker") and ambient.region == "eu-west-1"
+    session = EnvSession(emulator, "dev", local=True)
+    assert session.s3 is session.client("s3") and session.s3 is not session.sagemaker
+    environ = session.credentials_environ()
+    assert environ["AWS_ENDPOINT_URL"] == emulator.emulator_url and environ["AWS_REGION"] == emulator.region
+
+
+CODE_ABOVE_SESSIONS = ("commands", "laptop", "release", "inference", "monitoring", "training_pipeline", "scripts")
+
+
+def test_code_above_awsenv_takes_an_env_session_not_aws_session(repo_root):
+    """`aws_session(cfg, env, local)` is awsenv's own building block: the layers above pass an
+    `EnvSession` down (infracheck, the emulator's own checks, keeps its per-account sessions)."""
+    import ast
+
+    callers = []
+    for package in CODE_ABOVE_SESSIONS:
+        for path in sorted((repo_root / package).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(), str(path))):
+                name = node.id if isinstance(node, ast.Name) else node.name if isinstance(node, ast.alias) else ""
+                if name == "aws_session":
+                    callers.append(f"{path.relative_to(repo_root)}:{node.lineno}")
+    assert callers == []

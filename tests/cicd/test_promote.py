@@ -9,8 +9,14 @@ import subprocess
 import pytest
 
 from awsenv.errors import UserError
+from awsenv.sessions import EnvSession
 from release import images, manifest, promote
 from release.manifest import IMAGES
+
+
+def operations(cfg):
+    """The operations account on the emulator (where the release manifests live)."""
+    return EnvSession(cfg, "operations", local=True)
 
 
 def git(repo, *args):
@@ -42,11 +48,11 @@ def repo(tmp_path, monkeypatch):
 def release(cfg, commit):
     """What build.yml does for a commit: images in ECR, then the manifest."""
     images.register_placeholders(cfg, commit, IMAGES)
-    manifest.write_manifest(cfg, manifest.build_manifest(cfg, commit, local=True, pipeline_hashes={}), local=True)
+    manifest.write_manifest(operations(cfg), manifest.build_manifest(operations(cfg), commit, pipeline_hashes={}))
 
 
 def promote_to(cfg, repo, env, ref="HEAD"):
-    planned = promote.plan(cfg, env, ref, repo=repo, local=True)
+    planned = promote.plan(operations(cfg), env, ref, repo=repo)
     promote.execute(planned, repo=repo)
     return planned
 
@@ -74,14 +80,14 @@ def test_staging_tag_is_created_then_moved(emulator, repo):
     planned = promote_to(emulator, repo, "staging")
     assert remote_tag(repo, "staging") == second
     assert f"(was {first[:12]})" in planned.summary("origin")
-    assert promote.plan(emulator, "staging", repo=repo, local=True).summary("origin").endswith("nothing to deploy")
+    assert promote.plan(operations(emulator), "staging", repo=repo).summary("origin").endswith("nothing to deploy")
 
 
 def test_a_commit_without_manifest_is_refused(emulator, repo):
     with pytest.raises(
         UserError, match=r"^release: commit [0-9a-f]{12} has no release manifest .*images were not built"
     ):
-        promote.plan(emulator, "staging", repo=repo, local=True)
+        promote.plan(operations(emulator), "staging", repo=repo)
     assert remote_tag(repo, "staging") is None
 
 
@@ -91,18 +97,18 @@ def test_prod_only_from_the_commit_tagged_staging_on_the_remote(emulator, repo):
     release(emulator, second)
 
     with pytest.raises(UserError, match=r"^prod: remote 'origin' has no 'staging' tag; promote"):
-        promote.plan(emulator, "prod", repo=repo, local=True)
+        promote.plan(operations(emulator), "prod", repo=repo)
 
     promote_to(emulator, repo, "staging", "HEAD~1")
     with pytest.raises(UserError) as error:
-        promote.plan(emulator, "prod", "HEAD", repo=repo, local=True)
+        promote.plan(operations(emulator), "prod", "HEAD", repo=repo)
     assert str(error.value) == (
         f"prod: HEAD ({second[:12]}) is not the commit tagged staging on 'origin' ({first[:12]}); "
         f"promote it to staging first, or promote the staging commit (--ref={first[:12]})"
     )
     git(repo, "tag", "-f", "staging", second)  # a local tag that was never pushed does not count
     with pytest.raises(UserError, match="is not the commit tagged staging on 'origin'"):
-        promote.plan(emulator, "prod", "HEAD", repo=repo, local=True)
+        promote.plan(operations(emulator), "prod", "HEAD", repo=repo)
 
     promote_to(emulator, repo, "prod", first)
     assert remote_tag(repo, "prod") == first
@@ -110,15 +116,15 @@ def test_prod_only_from_the_commit_tagged_staging_on_the_remote(emulator, repo):
 
 def test_dev_and_unknown_envs_are_not_promoted(emulator, repo):
     with pytest.raises(UserError, match=r"^env: 'dev' is not promoted by a tag; use staging or prod"):
-        promote.plan(emulator, "dev", repo=repo, local=True)
+        promote.plan(operations(emulator), "dev", repo=repo)
     with pytest.raises(UserError, match=r"^git: 'nope' is not a commit"):
-        promote.plan(emulator, "staging", "nope", repo=repo, local=True)
+        promote.plan(operations(emulator), "staging", "nope", repo=repo)
 
 
 def test_an_unknown_remote_is_one_line(emulator, repo):
     release(emulator, git(repo, "rev-parse", "HEAD"))
     with pytest.raises(UserError) as error:
-        promote.plan(emulator, "staging", repo=repo, remote="upstream", local=True)
+        promote.plan(operations(emulator), "staging", repo=repo, remote="upstream")
     assert str(error.value).startswith("git: cannot read the tags of remote 'upstream' (fatal: ")
     assert "\n" not in str(error.value)
 
@@ -129,4 +135,4 @@ def test_annotated_staging_tag_is_peeled(emulator, repo):
     git(repo, "tag", "-a", "-m", "staging", "staging", head)
     git(repo, "push", "--quiet", "origin", "staging")
     assert remote_tag(repo, "staging") == head
-    assert promote.plan(emulator, "prod", repo=repo, local=True).commit == head
+    assert promote.plan(operations(emulator), "prod", repo=repo).commit == head

@@ -8,9 +8,15 @@ import json
 import pytest
 
 from awsenv.errors import UserError
-from awsenv.sessions import aws_session
+from awsenv.sessions import EnvSession, aws_session
 from release import images, manifest
 from release.manifest import IMAGES, Manifest
+
+
+def operations(cfg):
+    """The operations account on the emulator (where the release manifests live)."""
+    return EnvSession(cfg, "operations", local=True)
+
 
 COMMIT = "c0ffee" + "0" * 34
 HASHES = {"dev": "ab" * 32, "staging": "cd" * 32, "prod": "ef" * 32}
@@ -28,7 +34,7 @@ def test_release_bucket_is_in_the_operations_account(cfg):
 
 
 def test_manifest_records_each_image_by_tag_and_digest(built):
-    found = manifest.build_manifest(built, COMMIT, local=True, pipeline_hashes=HASHES)
+    found = manifest.build_manifest(operations(built), COMMIT, pipeline_hashes=HASHES)
     ecr = aws_session(built, "operations", local=True).client("ecr")
     for name in IMAGES:
         digest = ecr.describe_images(repositoryName=f"promote-test/{name}", imageIds=[{"imageTag": COMMIT}])[
@@ -43,11 +49,11 @@ def test_manifest_records_each_image_by_tag_and_digest(built):
 
 
 def test_manifest_round_trips_through_the_operations_bucket_only(built):
-    written = manifest.build_manifest(built, COMMIT, local=True, pipeline_hashes=HASHES)
-    assert manifest.write_manifest(built, written, local=True) == "written"
-    assert manifest.write_manifest(built, written, local=True) == "unchanged"
-    assert manifest.read_manifest(built, COMMIT, local=True) == written
-    assert manifest.require_manifest(built, COMMIT, local=True) == written
+    written = manifest.build_manifest(operations(built), COMMIT, pipeline_hashes=HASHES)
+    assert manifest.write_manifest(operations(built), written) == "written"
+    assert manifest.write_manifest(operations(built), written) == "unchanged"
+    assert manifest.read_manifest(operations(built), COMMIT) == written
+    assert manifest.require_manifest(operations(built), COMMIT) == written
     body = (
         aws_session(built, "operations", local=True)
         .client("s3")
@@ -62,7 +68,7 @@ def test_manifest_round_trips_through_the_operations_bucket_only(built):
 def test_missing_image_is_one_line_naming_image_and_fix(emulator):
     images.register_placeholders(emulator, COMMIT, ("training", "inference"))
     with pytest.raises(UserError) as error:
-        manifest.build_manifest(emulator, COMMIT, local=True, pipeline_hashes=HASHES)
+        manifest.build_manifest(operations(emulator), COMMIT, pipeline_hashes=HASHES)
     assert str(error.value) == (
         f"images: lambda:{COMMIT} is not in ECR repository 'promote-test/lambda' of the operations account "
         "(RepositoryNotFoundException); build and push it first with `invoke images.build --push`"
@@ -70,9 +76,9 @@ def test_missing_image_is_one_line_naming_image_and_fix(emulator):
 
 
 def test_missing_manifest_is_one_line_refusal(emulator):
-    assert manifest.read_manifest(emulator, COMMIT, local=True) is None
+    assert manifest.read_manifest(operations(emulator), COMMIT) is None
     with pytest.raises(UserError, match=r"^release: commit c0ffee000000 has no release manifest \(s3://") as error:
-        manifest.require_manifest(emulator, COMMIT, local=True)
+        manifest.require_manifest(operations(emulator), COMMIT)
     assert "\n" not in str(error.value)
 
 
@@ -87,7 +93,7 @@ def test_placeholder_images_are_idempotent_and_tags_immutable(emulator):
 
 def test_a_tampered_manifest_is_rejected(built):
     manifest.write_manifest(
-        built, manifest.build_manifest(built, COMMIT, local=True, pipeline_hashes=HASHES), local=True
+        operations(built), manifest.build_manifest(operations(built), COMMIT, pipeline_hashes=HASHES)
     )
     s3 = aws_session(built, "operations", local=True).client("s3")
     key = {"Bucket": built.release_bucket(), "Key": f"releases/{COMMIT}.json"}
@@ -97,7 +103,7 @@ def test_a_tampered_manifest_is_rejected(built):
     with pytest.raises(
         UserError, match=r"is not a valid release manifest .image inference uri .* is not tagged with the commit"
     ):
-        manifest.read_manifest(built, COMMIT, local=True)
+        manifest.read_manifest(operations(built), COMMIT)
 
 
 def test_manifest_json_is_stable_and_validated():

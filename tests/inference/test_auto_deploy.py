@@ -8,7 +8,7 @@ import pytest
 
 from awsenv.errors import UserError
 from awsenv.event_bus import model_package_event
-from awsenv.sessions import aws_session
+from awsenv.sessions import EnvSession, aws_session
 from inference.auto_deploy import handle_event
 from inference.deployer import Target, serving
 from tests.inference.conftest import register_package
@@ -24,15 +24,15 @@ def approve(cfg, version, status="Approved"):
     from inference import registry
     from laptop.events import deliver_model_package_change
 
-    sm = aws_session(cfg, "dev", local=True).client("sagemaker")
-    package = registry.set_approval(sm, cfg.model_package_group("dev"), version, status)
-    return deliver_model_package_change(cfg, "dev", sm, package.arn)
+    session = EnvSession(cfg, "dev", local=True)
+    package = registry.set_approval(session.sagemaker, cfg.model_package_group("dev"), version, status)
+    return deliver_model_package_change(session, package.arn)
 
 
 def test_other_group_is_ignored(emulator, tiny_archive):
     package = register_package(emulator, "dev", tiny_archive, group="someone-elses-models")
     event = model_package_event(emulator, "dev", package)
-    result = handle_event(event, cfg=emulator, env="dev", local=True)
+    result = handle_event(event, EnvSession(emulator, "dev", local=True))
     assert result["action"] == "ignored" and "someone-elses-models" in result["reason"]
     assert current(emulator) is None
 
@@ -40,7 +40,7 @@ def test_other_group_is_ignored(emulator, tiny_archive):
 def test_approved_deploys_once_even_when_delivered_twice(emulator, tiny_archive):
     package = register_package(emulator, "dev", tiny_archive, status="PendingManualApproval")
     pending = model_package_event(emulator, "dev", package)
-    assert handle_event(pending, cfg=emulator, env="dev", local=True)["action"] == "ignored"
+    assert handle_event(pending, EnvSession(emulator, "dev", local=True))["action"] == "ignored"
     assert approve(emulator, 1)["action"] == "deployed"
     assert current(emulator)["version"] == 1
     again = approve(emulator, 1)  # same Approved event delivered a second time
@@ -75,7 +75,7 @@ def test_other_detail_type_is_ignored(emulator, tiny_archive):
     package = register_package(emulator, "dev", tiny_archive)
     event = copy.deepcopy(model_package_event(emulator, "dev", package))
     event["detail-type"] = "SageMaker Endpoint State Change"
-    assert handle_event(event, cfg=emulator, env="dev", local=True)["action"] == "ignored"
+    assert handle_event(event, EnvSession(emulator, "dev", local=True))["action"] == "ignored"
 
 
 def test_lambda_handler_reads_its_settings_from_environment_variables(emulator, tiny_archive, monkeypatch):
@@ -124,7 +124,7 @@ def test_events_it_cannot_act_on_are_ignored_with_the_reason(emulator, tiny_arch
     package = register_package(emulator, "dev", tiny_archive)
     event = mutate(copy.deepcopy(model_package_event(emulator, "dev", package)))
     with caplog.at_level("INFO", logger="inference.auto_deploy"):
-        result = handle_event(event, cfg=emulator, env="dev", local=True)
+        result = handle_event(event, EnvSession(emulator, "dev", local=True))
     assert result["action"] == "ignored" and reason in result["reason"]
     assert reason in caplog.text and current(emulator) is None
 
@@ -136,7 +136,7 @@ def test_a_package_without_artifact_digests_is_not_deployed(emulator, tiny_archi
         ModelPackageArn=package["ModelPackageArn"],
         CustomerMetadataPropertiesToRemove=["model-archive-sha256", "model-content-sha256"],
     )
-    result = handle_event(model_package_event(emulator, "dev", package), cfg=emulator, env="dev", local=True)
+    result = handle_event(model_package_event(emulator, "dev", package), EnvSession(emulator, "dev", local=True))
     assert result["action"] == "ignored" and "no registered artifact checksums" in result["reason"]
     assert current(emulator) is None
 
@@ -152,4 +152,4 @@ def test_aws_faults_still_raise_so_eventbridge_retries(emulator, tiny_archive, m
     package = register_package(emulator, "dev", tiny_archive)
     monkeypatch.setattr(auto_deploy, "deploy", throttled)
     with pytest.raises(ClientError, match="Rate exceeded"):
-        handle_event(model_package_event(emulator, "dev", package), cfg=emulator, env="dev", local=True)
+        handle_event(model_package_event(emulator, "dev", package), EnvSession(emulator, "dev", local=True))

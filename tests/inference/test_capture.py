@@ -130,12 +130,12 @@ def test_no_capture_without_the_variable():
 
 
 def test_the_server_subprocess_captures_to_the_emulator_and_flushes_at_exit(emulator, tiny_model_dir):
-    from awsenv.sessions import aws_session
+    from awsenv.sessions import EnvSession
     from inference.capture import capture_environ
     from inference.client import http_call
     from inference.server import start_server
 
-    session = aws_session(emulator, "dev", local=True)
+    session = EnvSession(emulator, "dev", local=True)
     bucket = emulator.data_bucket("dev")
     session.client("s3").create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": emulator.region})
     uri = f"s3://{bucket}/data-capture/ep"

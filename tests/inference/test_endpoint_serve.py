@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from awsenv.sessions import aws_session
+from awsenv.sessions import EnvSession, aws_session
 from inference import batch
 from inference.artifacts import deployed_metadata, fetch_deployed
 from inference.deployer import Target, deploy
@@ -100,4 +100,4 @@ def test_every_local_loader_refuses_it(tampered):
     bucket = tampered.data_bucket("dev")
     session.client("s3").put_object(Bucket=bucket, Key="batch-in/a.csv", Body=b"transcription\nknee\n")
     with pytest.raises(IntegrityError, match="checksum mismatch"):
-        batch.run_local(tampered, "dev", f"s3://{bucket}/batch-in/")
+        batch.run_local(EnvSession(tampered, "dev", local=True), f"s3://{bucket}/batch-in/")

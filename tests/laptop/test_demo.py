@@ -8,11 +8,11 @@ from tests.inference.conftest import register_package
 
 
 def tiny_hooks(archive):
-    def upload(cfg, env, say):
-        return f"s3://{cfg.data_bucket(env)}/datasets/current.json"
+    def upload(session, say):
+        return f"s3://{session.cfg.data_bucket(session.env)}/datasets/current.json"
 
-    def train(cfg, env, input_uri, approval, say):
-        return register_package(cfg, env, archive, status=approval, accuracy=0.8)["ModelPackageArn"]
+    def train(session, input_uri, approval, say):
+        return register_package(session.cfg, session.env, archive, status=approval, accuracy=0.8)["ModelPackageArn"]
 
     return demo.PipelineHooks(upload, train)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from awsenv import event_bus
+from awsenv.sessions import EnvSession
 from laptop import events
 
 
@@ -40,18 +41,19 @@ def test_the_subscribed_rule_delivers_only_what_terraforms_rule_would(cfg, monke
     import inference.auto_deploy
 
     received = []
-    monkeypatch.setattr(inference.auto_deploy, "handle_event", lambda e, **kw: received.append(kw) or {"action": "x"})
-    rule = events.subscribe_auto_deploy(cfg, "dev")
+    monkeypatch.setattr(inference.auto_deploy, "handle_event", lambda e, s: received.append(s) or {"action": "x"})
+    session = EnvSession(cfg, "dev", local=True)
+    rule = events.subscribe_auto_deploy(session)
     assert rule.name == "promote-test-auto-deploy-model-approval"
     deliveries = event_bus.bus(cfg.accounts["dev"]).put_events(sent)
     assert [d.rule for d in deliveries] == ([rule.name] if delivered else [])
-    assert received == ([{"cfg": cfg, "env": "dev", "local": True}] if delivered else [])
+    assert received == ([session] if delivered else [])
     result = events.auto_deploy_result(cfg, deliveries)
     assert result["action"] == ("x" if delivered else "none")
 
 
 def test_buses_are_per_account_and_a_malformed_pattern_is_refused(cfg):
-    events.subscribe_auto_deploy(cfg, "dev")
+    events.subscribe_auto_deploy(EnvSession(cfg, "dev", local=True))
     assert event_bus.bus(cfg.accounts["prod"]).put_events(event("promote-test-models", "Approved")) == []
     with pytest.raises(ValueError, match="'source' must be a list or an object"):
         event_bus.bus(cfg.accounts["dev"]).put_rule("bad", {"source": "aws.sagemaker"}, print)

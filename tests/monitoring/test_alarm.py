@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from awsenv import event_bus, local_alarms
-from awsenv.sessions import aws_session
+from awsenv.sessions import EnvSession, aws_session
 from monitoring.alarm import (
     drift_alarm,
     retraining_parameters,
@@ -153,7 +153,11 @@ def test_the_demo_part_shows_no_drift_then_drift_then_retraining(emulator, tiny,
         RoleArn=emulator.sagemaker_role_arn(ENV),
     )  # fmt: skip
     lines: list[str] = []
-    drift_demo.show(emulator, ENV, lines.append, phases=(("in-domain", texts * 3), ("shifted", SHIFTED * 20)))
+    drift_demo.show(
+        EnvSession(emulator, ENV, local=True),
+        lines.append,
+        phases=(("in-domain", texts * 3), ("shifted", SHIFTED * 20)),
+    )
     verdicts = [line.strip() for line in lines if line.strip().startswith("drift:")]
     assert verdicts[0] == "drift: none" and "oov_rate_increase" in verdicts[1]
     assert any("OK -> ALARM" in line for line in lines)

@@ -14,6 +14,12 @@ from awsenv.sessions import EnvSession, aws_session
 from tests.terraform import tfparse
 from tests.terraform.iampolicy import Policy, Recorder, recording
 
+
+def operations(cfg):
+    """The operations account on the emulator (where the release manifests live)."""
+    return EnvSession(cfg, "operations", local=True)
+
+
 SHA = "0123456789abcdef0123456789abcdef01234567"
 TF = Path(__file__).resolve().parents[2] / "terraform"
 
@@ -84,11 +90,11 @@ def test_lambda_role_allows_every_call_of_deploy_update_and_rollback(emulator, m
     ]
     recorder = Recorder()
     recording(monkeypatch, recorder, emulator.accounts)
-    actions = [handle_event(event, cfg=emulator, env=env, local=True)["action"] for event in events]
+    actions = [handle_event(event, EnvSession(emulator, env, local=True))["action"] for event in events]
     recorder.paused = True  # a person rejects version 2
     rejected = model_package_event(emulator, env, set_status(emulator, env, 2, "Rejected"))
     recorder.paused = False
-    actions.append(handle_event(rejected, cfg=emulator, env=env, local=True)["action"])
+    actions.append(handle_event(rejected, EnvSession(emulator, env, local=True))["action"])
     assert actions == ["deployed", "deployed", "rolled-back"]
     assert {
         "sagemaker:CreateEndpoint",
@@ -115,11 +121,11 @@ def test_ci_environment_role_allows_upsert_run_smoke_and_manifest(emulator, monk
     images = {
         name: {"uri": emulator.image_uri(name, SHA), "digest": "sha256:" + "0" * 64} for name in terraform_vars.IMAGES
     }
-    write_manifest(emulator, Manifest(emulator.project, SHA, images), local=True)
+    write_manifest(operations(emulator), Manifest(emulator.project, SHA, images))
 
     recorder = Recorder()
     recording(monkeypatch, recorder, emulator.accounts)
-    require_manifest(emulator, SHA, local=True)  # invoke deploy: the release manifest
+    require_manifest(operations(emulator), SHA)  # invoke deploy: the release manifest
     upsert_pipeline(EnvSession(emulator, env, local=True), SHA)  # create
     upsert_pipeline(EnvSession(emulator, env, local=True), SHA)  # update
     start_execution(EnvSession(emulator, env, local=True), {"ModelApprovalStatus": "Approved"})  # invoke pipeline.run
@@ -145,11 +151,11 @@ def test_ci_operations_role_allows_the_manifest_and_image_lookups(emulator, monk
     from release.manifest import build_manifest, write_manifest
 
     register_placeholders(emulator, SHA, terraform_vars.IMAGES)
-    write_manifest(emulator, build_manifest(emulator, SHA, local=True, pipeline_hashes={}), local=True)  # bucket
+    write_manifest(operations(emulator), build_manifest(operations(emulator), SHA, pipeline_hashes={}))  # bucket
     recorder = Recorder()
     recording(monkeypatch, recorder, emulator.accounts)
-    manifest = build_manifest(emulator, SHA, local=True, pipeline_hashes={})
-    assert write_manifest(emulator, manifest, local=True) == "unchanged"
+    manifest = build_manifest(operations(emulator), SHA, pipeline_hashes={})
+    assert write_manifest(operations(emulator), manifest) == "unchanged"
     assert {"ecr:DescribeImages", "s3:GetObject"} <= recorder.operations()
     assert ci_operations_policy(emulator).denied(recorder.calls) == []
 
