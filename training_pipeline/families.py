@@ -33,10 +33,12 @@ MAX_RUN_SECONDS = 4 * 3600  # one training job, compute time
 MAX_WAIT_SECONDS = 8 * 3600  # including waiting for spot capacity (>= MAX_RUN_SECONDS)
 # Container environment of a registered transformer package (the deployer passes it on):
 # the Hugging Face toolkit imports code/<SAGEMAKER_PROGRAM>, our handler (inference/hf_toolkit.py);
-# the handler refuses to load without the registered digest; nothing is fetched from the Hub.
+# the handler refuses to load without the registered digest; nothing is fetched from the Hub;
+# importing code/ writes no __pycache__ into /opt/ml/model (the digest covers that directory).
 SERVING_PROGRAM = "promote_serving.py"
 SERVING_ENVIRONMENT = {
     "SAGEMAKER_PROGRAM": SERVING_PROGRAM,
+    "PYTHONDONTWRITEBYTECODE": "1",
     "INFERENCE_REQUIRE_DIGEST": "1",
     "HF_HUB_OFFLINE": "1",
     "HF_HUB_DISABLE_TELEMETRY": "1",

@@ -79,7 +79,9 @@ def pack_hosting_code(model_dir: Path, hosting_dir: Path) -> None:
             f"hosting code missing: {hosting_dir}/promote_serving.py; run this script from its sourcedir "
             "(training_pipeline/code.py packs hosting/ into sourcedir-transformer.tar.gz)"
         )
-    shutil.copytree(hosting_dir, model_dir / "code", ignore=shutil.ignore_patterns("__pycache__"))
+    target = model_dir / "code"
+    shutil.rmtree(target, ignore_errors=True)  # a re-run writes the same model directory again
+    shutil.copytree(hosting_dir, target, ignore=shutil.ignore_patterns("__pycache__"))
 
 
 def opt_ml() -> Path:
