@@ -127,11 +127,8 @@ def test_register_serves_the_transformer_with_the_pinned_hugging_face_inference_
     assert container["Environment"]["SAGEMAKER_PROGRAM"] == "promote_serving.py"
     assert container["Environment"]["INFERENCE_REQUIRE_DIGEST"] == "1"
     assert register["InferenceSpecification"]["SupportedRealtimeInferenceInstanceTypes"] == ["ml.m5.large"]
-    hosting = {
-        name.removeprefix("hosting/")
-        for name in tarfile.open(fileobj=io.BytesIO(code_files()["sourcedir-transformer.tar.gz"])).getnames()
-        if name.startswith("hosting/")
-    }
+    with tarfile.open(fileobj=io.BytesIO(code_files()["sourcedir-transformer.tar.gz"])) as tar:
+        hosting = {name.removeprefix("hosting/") for name in tar.getnames() if name.startswith("hosting/")}
     assert hosting == set(HOSTING_FILES) and container["Environment"]["SAGEMAKER_PROGRAM"] in hosting
 
 

@@ -214,6 +214,18 @@ def test_smoke_run_registers_a_transformer_the_handler_serves(emulator, small_cs
         assert model.metadata["family"] == "transformer" and len(model.labels) == 6
         prediction = predict_fn(["Chest pain and shortness of breath; echocardiogram ordered."], model)[0]
         assert prediction["label"] in model.labels
+        # the registered container: the Hugging Face inference image running the packed handler
+        container = package["InferenceSpecification"]["Containers"][0]
+        assert "/huggingface-pytorch-inference:" in container["Image"]
+        assert container["Environment"] == SERVING_ENVIRONMENT
+        body = json.dumps({"instances": ["Chest pain and shortness of breath; echocardiogram ordered."]})
+        environment = {**container["Environment"], CONTENT_ENV: content_digest}
+        served = toolkit(Path(directory) / "model", body, "application/json", "application/json", **environment)
+        assert json.loads(served["body"])["predictions"][0]["label"] in model.labels
+    baseline_uri = package["DriftCheckBaselines"]["ModelDataQuality"]["Statistics"]["S3Uri"]
+    bucket, _, key = baseline_uri.removeprefix("s3://").partition("/")
+    baseline = json.loads(session.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read())
+    assert baseline["schema"] == "aws-promote-code/drift-baseline/1" and baseline["vocabulary"]
 
 
 @needs_extra
