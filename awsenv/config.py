@@ -47,6 +47,8 @@ DEFAULTS = {
     **{FAMILY_KEYS[env]: "tfidf" for env in ENVIRONMENTS},
     "TRANSFORMER_INSTANCE_TYPE": "ml.g5.xlarge",
     "TRANSFORMER_MODEL": "distilbert-base-uncased",
+    # The transformer family's Evaluate step: a CPU instance (inference over the test split only).
+    "TRANSFORMER_EVALUATE_INSTANCE_TYPE": "ml.m5.xlarge",
 }
 
 _REGION_RE = re.compile(
@@ -57,6 +59,7 @@ _REPO_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}
 _PROJECT_RE = re.compile(r"^[a-z][a-z0-9-]{1,22}[a-z0-9]$")
 _PROFILE_RE = re.compile(r"^[A-Za-z0-9_.+-]{1,64}$")
 _GPU_INSTANCE_RE = re.compile(r"^ml\.(g4dn|g5|g6|g6e|p3|p3dn|p4d|p4de|p5|p5e)\.[0-9]*x?large$")
+_INSTANCE_RE = re.compile(r"^ml\.[a-z0-9-]+\.[0-9]*x?large$")
 _HUB_MODEL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,95}(/[A-Za-z0-9][A-Za-z0-9_.-]{0,95})?$")
 
 
@@ -106,6 +109,7 @@ class Config:
     families: dict[str, str] = field(default_factory=lambda: dict.fromkeys(ENVIRONMENTS, "tfidf"))
     transformer_instance_type: str = DEFAULTS["TRANSFORMER_INSTANCE_TYPE"]
     transformer_model: str = DEFAULTS["TRANSFORMER_MODEL"]
+    transformer_evaluate_instance_type: str = DEFAULTS["TRANSFORMER_EVALUATE_INSTANCE_TYPE"]
     source: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     # ---- names shared by Terraform, the pipeline and the deployer ----------------------
@@ -252,6 +256,7 @@ def load_config(
     port = _port(values, problems)
     operate = cost_settings(values, problems, ENVIRONMENTS)
     families, instance_type, encoder = _model_settings(values, problems)
+    evaluate_instance_type = _evaluate_instance_type(values, problems)
     if problems:
         raise ConfigError(problems)
     return Config(
@@ -265,6 +270,7 @@ def load_config(
         families=families,
         transformer_instance_type=instance_type,
         transformer_model=encoder,
+        transformer_evaluate_instance_type=evaluate_instance_type,
         source=values,
         **operate,
     )
@@ -360,6 +366,16 @@ def _model_settings(values: dict[str, str], problems: list[str]) -> tuple[dict[s
             f"TRANSFORMER_MODEL: '{encoder}' is not a Hugging Face model id; use a Hub id such as distilbert-base-uncased or org/name"
         )
     return families, instance_type, encoder
+
+
+def _evaluate_instance_type(values: dict[str, str], problems: list[str]) -> str:
+    """TRANSFORMER_EVALUATE_INSTANCE_TYPE: any SageMaker instance type (CPU by default)."""
+    value = values.get("TRANSFORMER_EVALUATE_INSTANCE_TYPE", "")
+    if not _INSTANCE_RE.match(value):
+        problems.append(
+            f"TRANSFORMER_EVALUATE_INSTANCE_TYPE: '{value}' is not a SageMaker instance type; use one such as ml.m5.xlarge"
+        )
+    return value
 
 
 def _known_keys() -> set[str]:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from awsenv.config import ACCOUNTS, ENVIRONMENTS, RETRAINING_SCHEDULE, Config, check_env
-from awsenv.images import huggingface_training_repository
+from awsenv.images import huggingface_inference_repository, huggingface_training_repository
 
 ROOTS = ("backend", "operations", "main")
 IMAGES = ("training", "inference", "lambda")
@@ -55,6 +55,7 @@ def operations_variables(cfg: Config) -> dict[str, Any]:
         "ecr_repositories": {image: cfg.ecr_repository(image) for image in IMAGES},
         "release_bucket_name": cfg.release_bucket(),
         "huggingface_training_image_repository": huggingface_training_repository(cfg.region),
+        "huggingface_inference_image_repository": huggingface_inference_repository(cfg.region),
         "environments": {
             env: {
                 "data_bucket": cfg.data_bucket(env),
@@ -95,6 +96,7 @@ def main_variables(cfg: Config, env: str, image_tag: str) -> dict[str, Any]:
         "drift_metrics_namespace": cfg.drift_metrics_namespace(),
         "drift_alarm_name": cfg.drift_alarm_name(env),
         "huggingface_training_image_repository": huggingface_training_repository(cfg.region),
+        "huggingface_inference_image_repository": huggingface_inference_repository(cfg.region),
     }
 
 

@@ -6,6 +6,7 @@ media.py        Accept negotiation (RFC 9110)
 server.py       the app under gunicorn (the inference container's `serve`); LocalServer for tests
 serving.py      the server settings shared by the image and `invoke endpoint.serve`
 gunicorn_worker.py  gunicorn's threaded worker with a read deadline and JSON errors
+hf_toolkit.py   our handler behind the Hugging Face inference toolkit (transformer packages)
 integrity.py    model artifact digests: recorded at registration, checked before every load
 registry.py     model package lookups and approvals in an env's model registry
 deployer.py     Model + EndpointConfig + create/update endpoint, verified; idempotent

@@ -5,7 +5,10 @@
 1. picks the package (the given version, else the newest Approved) and refuses anything not
    Approved, or registered without artifact digests, with a one-line error, before changing
    anything; the container gets the registered content digest (MODEL_CONTENT_SHA256) and checks
-   the files SageMaker extracted against it before loading them (`inference.integrity`);
+   the files SageMaker extracted against it before loading them (`inference.integrity`); the
+   Model gets the package's image and container Environment as registered (tfidf: our inference
+   image; transformer: the Hugging Face inference image running our handler from code/), plus
+   the digest, which the registered environment cannot override;
 2. derives the Model / EndpointConfig name from the package version and a hash of everything
    deployed (image, model data, variant, data capture), so the same deployment always has the
    same name: re-deploying what is already serving does nothing;
@@ -144,6 +147,7 @@ def deployment_spec(target: Target, package: registry.Package) -> dict[str, Any]
         "Image": package.image,
         "ModelDataUrl": package.model_data_url,
         "Environment": {
+            **(package.environment or {}),  # the registered image's settings (transformer: Hugging Face image)
             "MODEL_PACKAGE_ARN": package.arn,
             "MODEL_PACKAGE_VERSION": str(package.version),
             CONTENT_ENV: content_digest or "",

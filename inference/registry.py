@@ -32,6 +32,7 @@ class Package:
     metrics_uri: str | None
     created: Any = None
     metadata: dict | None = None  # CustomerMetadataProperties (the artifact digests: inference.integrity)
+    environment: dict | None = None  # the container's Environment as registered (the serving image's settings)
 
     @classmethod
     def from_description(cls, description: dict[str, Any]) -> Package:
@@ -47,6 +48,7 @@ class Package:
             metrics_uri=statistics.get("S3Uri"),
             created=description.get("CreationTime"),
             metadata=dict(description.get("CustomerMetadataProperties") or {}),
+            environment=dict(container.get("Environment") or {}),
         )
 
 

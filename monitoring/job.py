@@ -21,7 +21,7 @@ import datetime as dt
 import json
 from dataclasses import asdict, dataclass
 
-from awsenv.errors import UserError
+from awsenv.errors import UserError, is_not_found
 from monitoring import captured, drift
 from monitoring.thresholds import FIRST_RUN_LOOKBACK_HOURS, METRIC_NAMES, MIN_RECORDS, THRESHOLDS
 
@@ -91,7 +91,16 @@ def serving_baseline(sm, s3, endpoint: str) -> tuple[str, dict]:
             "retrain it with this version of the pipeline"
         )
     bucket, key = _split(uri)
-    return info["package_arn"], drift.check_baseline(json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read()))
+    try:
+        body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    except s3.exceptions.ClientError as error:
+        if not is_not_found(error):
+            raise
+        raise UserError(
+            f"monitor: model package {info['package_arn']} names a drift baseline that does not exist ({uri}; "
+            "transformer packages registered before the family had one); retrain it with this version of the pipeline"
+        ) from None
+    return info["package_arn"], drift.check_baseline(json.loads(body))
 
 
 def _state(s3, target: MonitorTarget) -> dict:

@@ -5,6 +5,9 @@ definition that depends on it). Instead `code_prefix` names the code by its hash
 definition references that URI, and `upload_code` puts the files there before an upsert or
 a local run. Same code -> same prefix -> same definition.
 
+The transformer sourcedir also carries our hosting code under hosting/ (HOSTING_FILES), which
+train_transformer.py copies into the model's code/ for the Hugging Face inference image.
+
 The shared CSV reader `csvrows.py` ships twice: inside the training sourcedir (beside
 train.py) and as `lib/csvrows.py`, which each processing step gets as its `lib` input
 (SageMaker uploads a processing script alone).
@@ -38,12 +41,35 @@ TRAINING_CODE = {
 }
 
 
+ROOT = STEPS_DIR.parent.parent
+# The transformer family's hosting code: the training step copies hosting/ into the model's code/
+# (the Hugging Face inference image runs code/promote_serving.py: inference/hf_toolkit.py).
+HOSTING_DIR = "hosting"
+HOSTING_FILES = {
+    "promote_serving.py": "inference/hf_toolkit.py",
+    "inference/__init__.py": "inference/__init__.py",
+    "inference/handler.py": "inference/handler.py",
+    "inference/media.py": "inference/media.py",
+    "inference/integrity.py": "inference/integrity.py",
+    "inference/transformer_model.py": "inference/transformer_model.py",
+    "awsenv/__init__.py": "awsenv/__init__.py",
+    "awsenv/errors.py": "awsenv/errors.py",
+}
+
+
+def _sourcedir_files(entry_point: str) -> dict[str, bytes]:
+    files = {name: (STEPS_DIR / name).read_bytes() for name in (entry_point, *SHARED_MODULES)}
+    if entry_point == TRAINING_CODE["transformer"][0]:
+        files.update({f"{HOSTING_DIR}/{name}": (ROOT / path).read_bytes() for name, path in HOSTING_FILES.items()})
+    return files
+
+
 def sourcedir_tar(entry_point: str = TRAINING_ENTRY_POINT) -> bytes:
-    """sourcedir.tar.gz of a training entry point + shared modules, byte-stable (no mtimes, fixed owner)."""
+    """sourcedir.tar.gz of a training entry point + shared modules (+ the transformer family's
+    hosting code), byte-stable (no mtimes, fixed owner)."""
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as tar:
-        for name in (entry_point, *SHARED_MODULES):
-            data = (STEPS_DIR / name).read_bytes()
+        for name, data in _sourcedir_files(entry_point).items():
             info = tarfile.TarInfo(name)
             info.size, info.mode, info.mtime = len(data), 0o644, 0
             tar.addfile(info, io.BytesIO(data))

@@ -77,7 +77,13 @@ def get_pipeline(cfg: Config, env: str, image_tag: str, session=None, family: st
         key: evaluated.get(path) for key, path in {**ARTIFACT_DIGEST_PATHS, **build.DATASET_METADATA_PATHS}.items()
     }
     register = build.register_step(
-        ctx, params, trained, evaluated, metadata=metadata, drift_check_baselines=build.drift_baselines(evaluated)
+        ctx,
+        params,
+        trained,
+        evaluated,
+        metadata=metadata,
+        drift_check_baselines=build.drift_baselines(evaluated),
+        serving=families.serving_container(ctx, family),
     )
     fail = build.fail_step(evaluated.get(ACCURACY_PATH), params.threshold, evaluated.get(CHAMPION_PATH))
     gate = build.gate_step(evaluated, params, register, fail)

@@ -329,17 +329,21 @@ def register_step(
     evaluated: Evaluated,
     metadata: dict[str, Any] | None = None,
     drift_check_baselines: Any = None,
+    serving: tuple[str, dict[str, str]] | None = None,
 ):
     """A versioned model package in the env's group, with evaluation.json as model quality.
 
-    `metadata` becomes `CustomerMetadataProperties` (values may be pipeline expressions).
+    `metadata` becomes `CustomerMetadataProperties` (values may be pipeline expressions);
+    `serving` is the package container's (image, environment), by default our inference image.
     """
     from sagemaker.core.shapes import MetricsSource, ModelMetrics, ModelQuality
     from sagemaker.mlops.workflow.model_step import ModelStep
     from sagemaker.serve.model_builder import ModelBuilder
 
+    image, environment = serving or (ctx.image("inference"), {})
     builder = ModelBuilder(
-        image_uri=ctx.image("inference"),
+        image_uri=image,
+        env_vars=environment or None,
         s3_model_data_url=trained.model_data,
         role_arn=ctx.role,
         sagemaker_session=ctx.session,

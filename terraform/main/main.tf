@@ -17,8 +17,9 @@ locals {
   ecr_registry = "${local.ops_account}.dkr.ecr.${data.aws_region.current.id}.amazonaws.com"
   ecr_arns     = { for image, repo in var.ecr_repositories : image => "arn:aws:ecr:${data.aws_region.current.id}:${local.ops_account}:repository/${repo}" }
 
-  bucket_uri               = "s3://${var.data_bucket_name}/"
-  huggingface_training_arn = "arn:aws:ecr:${data.aws_region.current.id}:${var.huggingface_training_image_repository.account_id}:repository/${var.huggingface_training_image_repository.name}"
+  bucket_uri                = "s3://${var.data_bucket_name}/"
+  huggingface_training_arn  = "arn:aws:ecr:${data.aws_region.current.id}:${var.huggingface_training_image_repository.account_id}:repository/${var.huggingface_training_image_repository.name}"
+  huggingface_inference_arn = "arn:aws:ecr:${data.aws_region.current.id}:${var.huggingface_inference_image_repository.account_id}:repository/${var.huggingface_inference_image_repository.name}"
 
   data_bucket_arn = "arn:aws:s3:::${var.data_bucket_name}"
 
@@ -73,9 +74,12 @@ module "sagemaker_role" {
   bucket_read_prefixes  = ["datasets/", "${var.pipeline_name}/code/", "models/", "pipeline-runs/", "checkpoints/"]
   bucket_write_prefixes = ["models/", "pipeline-runs/", "data-capture/", "checkpoints/"]
   kms_key_arn           = data.aws_kms_alias.data.target_key_arn
-  # Our training and inference images, and the Hugging Face training image (AWS Deep Learning
-  # Containers registry) the transformer family's Train and Evaluate steps run in.
-  ecr_repository_arns      = [local.ecr_arns["training"], local.ecr_arns["inference"], local.huggingface_training_arn]
+  # Our training and inference images, and the Hugging Face training and inference images (AWS
+  # Deep Learning Containers registry) the transformer family's Train and Evaluate steps and its
+  # endpoints run in.
+  ecr_repository_arns = [
+    local.ecr_arns["training"], local.ecr_arns["inference"], local.huggingface_training_arn, local.huggingface_inference_arn,
+  ]
   model_package_group_name = module.model_registry.name
   permissions_boundary_arn = local.workload_boundary_arn
 }

@@ -106,6 +106,19 @@ variable "huggingface_training_image_repository" {
   }
 }
 
+variable "huggingface_inference_image_repository" {
+  description = "Registry account and repository of the Hugging Face PyTorch inference image that serves the transformer family's model packages (awsenv/images.py); the SageMaker role (the endpoint's execution role) may pull it."
+  type = object({
+    account_id = string
+    name       = string
+  })
+
+  validation {
+    condition     = can(regex("^[0-9]{12}$", var.huggingface_inference_image_repository.account_id)) && can(regex("^[a-z0-9][a-z0-9._/-]*$", var.huggingface_inference_image_repository.name))
+    error_message = "Give the image's registry account (12 digits) and repository name, as awsenv.images.huggingface_inference_repository returns them."
+  }
+}
+
 variable "sagemaker_role_name" {
   description = "Name of the SageMaker execution role (Config.sagemaker_role_arn(env))."
   type        = string

@@ -30,11 +30,15 @@ data "aws_iam_policy_document" "workload_boundary" {
   }
 
   # The transformer family's Train and Evaluate steps run in the Hugging Face PyTorch training
-  # image, pulled from the AWS Deep Learning Containers registry (awsenv/images.py).
+  # image, its endpoints in the Hugging Face PyTorch inference image, both pulled from the AWS
+  # Deep Learning Containers registry (awsenv/images.py): these two repositories only.
   statement {
-    sid       = "PullHuggingFaceTrainingImage"
-    actions   = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
-    resources = ["arn:aws:ecr:${var.region}:${var.huggingface_training_image_repository.account_id}:repository/${var.huggingface_training_image_repository.name}"]
+    sid     = "PullHuggingFaceImages"
+    actions = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
+    resources = [
+      "arn:aws:ecr:${var.region}:${var.huggingface_training_image_repository.account_id}:repository/${var.huggingface_training_image_repository.name}",
+      "arn:aws:ecr:${var.region}:${var.huggingface_inference_image_repository.account_id}:repository/${var.huggingface_inference_image_repository.name}",
+    ]
   }
 
   statement {

@@ -81,6 +81,19 @@ variable "huggingface_training_image_repository" {
   }
 }
 
+variable "huggingface_inference_image_repository" {
+  description = "Registry account and repository of the Hugging Face PyTorch inference image that serves the transformer family's models (awsenv/images.py); the workload boundary lets the SageMaker role pull it."
+  type = object({
+    account_id = string
+    name       = string
+  })
+
+  validation {
+    condition     = can(regex("^[0-9]{12}$", var.huggingface_inference_image_repository.account_id)) && can(regex("^[a-z0-9][a-z0-9._/-]*$", var.huggingface_inference_image_repository.name))
+    error_message = "Give the image's registry account (12 digits) and repository name, as awsenv.images.huggingface_inference_repository returns them."
+  }
+}
+
 variable "environments" {
   description = "Names the CI role of each environment account may manage (resources of terraform/main and the pipeline)."
   type = map(object({

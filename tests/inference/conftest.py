@@ -68,9 +68,11 @@ def archive_digests(archive: Path) -> dict[str, str]:
 
 
 def register_package(cfg, env: str, archive: Path, *, status: str = "Approved", accuracy: float = 0.9,
-                     group: str | None = None, baseline: dict | None = None) -> dict:  # fmt: skip
+                     group: str | None = None, baseline: dict | None = None,
+                     container: dict | None = None) -> dict:  # fmt: skip
     """Upload `archive` + evaluation.json to env's data bucket and register a model package
-    (with `baseline` as its drift baseline, where the Evaluate step would write it)."""
+    (with `baseline` as its drift baseline, where the Evaluate step would write it; `container`
+    overrides the container's fields, e.g. another image and its Environment)."""
     from awsenv.sessions import aws_session
 
     session = aws_session(cfg, env, local=True)
@@ -100,7 +102,11 @@ def register_package(cfg, env: str, archive: Path, *, status: str = "Approved", 
         CustomerMetadataProperties=archive_digests(archive),
         InferenceSpecification={
             "Containers": [
-                {"Image": cfg.image_uri("inference", SHA), "ModelDataUrl": f"s3://{bucket}/{prefix}/model.tar.gz"}
+                {
+                    "Image": cfg.image_uri("inference", SHA),
+                    "ModelDataUrl": f"s3://{bucket}/{prefix}/model.tar.gz",
+                    **(container or {}),
+                }
             ],
             "SupportedContentTypes": ["application/json", "text/csv"],
             "SupportedResponseMIMETypes": ["application/json"],

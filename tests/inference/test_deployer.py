@@ -64,6 +64,24 @@ def test_names_are_deterministic_and_serverless_is_another_deployment(emulator, 
     assert back.action == "updated" and back.config == realtime.config  # same name, reused
 
 
+def test_the_model_gets_the_registered_image_and_environment_and_the_registered_digest(emulator, tiny_archive, dev):
+    from awsenv.images import huggingface_inference_image
+    from inference.integrity import CONTENT_ENV
+    from training_pipeline.families import SERVING_ENVIRONMENT
+
+    session, target = dev
+    sm = session.client("sagemaker")
+    image = huggingface_inference_image(emulator.region)
+    environment = {**SERVING_ENVIRONMENT, CONTENT_ENV: "0" * 64}  # a registered env cannot pick the digest
+    package = register_package(emulator, "dev", tiny_archive, container={"Image": image, "Environment": environment})
+    result = deploy(session, target)
+    container = sm.describe_model(ModelName=result.config)["PrimaryContainer"]
+    assert container["Image"] == image
+    assert {key: container["Environment"][key] for key in SERVING_ENVIRONMENT} == SERVING_ENVIRONMENT
+    assert container["Environment"][CONTENT_ENV] == package["CustomerMetadataProperties"]["model-content-sha256"]
+    assert container["Environment"]["MODEL_PACKAGE_VERSION"] == "1"
+
+
 def test_unapproved_package_is_refused_and_nothing_changes(emulator, tiny_archive, dev):
     session, target = dev
     sm = session.client("sagemaker")

@@ -82,6 +82,21 @@ def test_a_package_without_baseline_is_a_fault_with_one_line(emulator, tiny):
         run(aws_session(emulator, ENV, local=True), MonitorTarget.from_config(emulator, ENV))
 
 
+def test_a_baseline_the_package_names_but_s3_lacks_is_a_fault_with_one_line(emulator, tiny, baseline):
+    _, _, _, archive = tiny
+    deploy_model(emulator, archive, baseline)
+    session = aws_session(emulator, ENV, local=True)
+    sm, s3 = session.client("sagemaker"), session.client("s3")
+    group = emulator.model_package_group(ENV)
+    arn = sm.list_model_packages(ModelPackageGroupName=group)["ModelPackageSummaryList"][0]["ModelPackageArn"]
+    uri = sm.describe_model_package(ModelPackageName=arn)["DriftCheckBaselines"]["ModelDataQuality"]["Statistics"]
+    bucket, key = uri["S3Uri"].removeprefix("s3://").split("/", 1)
+    s3.delete_object(Bucket=bucket, Key=key)  # as for a transformer package registered before it had one
+    with pytest.raises(UserError, match=r"names a drift baseline that does not exist") as error:
+        run(session, MonitorTarget.from_config(emulator, ENV))
+    assert "\n" not in str(error.value)
+
+
 def test_no_endpoint_is_a_fault(emulator):
     with pytest.raises(UserError, match="does not exist"):
         run(aws_session(emulator, ENV, local=True), MonitorTarget.from_config(emulator, ENV))

@@ -5,18 +5,21 @@ Refresh the snapshot after an intended change: UPDATE_SNAPSHOTS=1 .venv/bin/pyth
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
+import tarfile
 from pathlib import Path
 
 import pytest
 
 from awsenv.config import ConfigError, load_config
-from awsenv.images import HF_TRANSFORMERS_VERSION
+from awsenv.images import HF_INFERENCE_TRANSFORMERS_VERSION, HF_TRANSFORMERS_VERSION
 from tests.conftest import TEST_ENVIRON
 from tests.pipeline.test_definition import steps_by_name
-from training_pipeline.code import code_files, code_prefix
+from training_pipeline.code import HOSTING_FILES, code_files, code_prefix
+from training_pipeline.families import SERVING_ENVIRONMENT
 from training_pipeline.pipeline import definition
 
 TAG = "0123456789abcdef0123456789abcdef01234567"
@@ -25,6 +28,10 @@ CODE_HASH = re.compile(r"/code/[0-9a-f]{32}")
 HF_IMAGE = re.compile(
     r"^763104351884\.dkr\.ecr\.eu-west-1\.amazonaws\.com/huggingface-pytorch-training:"
     rf"[0-9.]+-transformers{re.escape(HF_TRANSFORMERS_VERSION)}-gpu-py3[0-9]+-cu[0-9]+-ubuntu[0-9.]+$"
+)
+HF_INFERENCE_IMAGE = re.compile(  # the CPU build: the package's instance types are CPUs
+    r"^763104351884\.dkr\.ecr\.eu-west-1\.amazonaws\.com/huggingface-pytorch-inference:"
+    rf"[0-9.]+-transformers{re.escape(HF_INFERENCE_TRANSFORMERS_VERSION)}-cpu-py3[0-9]+-ubuntu[0-9.]+$"
 )
 
 
@@ -75,7 +82,7 @@ def test_train_is_a_spot_gpu_job_in_the_hugging_face_image_with_per_execution_ch
     assert "sourcedir-transformer.tar.gz" in code_files()
 
 
-def test_parameters_evaluate_image_and_the_unchanged_gate(config, transformer_definition):
+def test_parameters_evaluate_on_a_cpu_in_the_training_image_and_the_unchanged_gate(config, transformer_definition):
     doc = json.loads(transformer_definition)
     params = {p["Name"]: p for p in doc["Parameters"]}
     assert list(params) == [
@@ -98,11 +105,31 @@ def test_parameters_evaluate_image_and_the_unchanged_gate(config, transformer_de
     )
     preprocess = steps["Preprocess"]["Arguments"]
     assert preprocess["AppSpecification"]["ImageUri"] == config.image_uri("training", TAG)
+    assert evaluate["ProcessingResources"]["ClusterConfig"]["InstanceType"] == "ml.m5.xlarge"  # a CPU
     tfidf = steps_by_name(json.loads(definition(config, "dev", TAG, "tfidf")))
-    for name in ("CheckAccuracy", "AccuracyTooLow", "Register"):
-        assert steps[name] == tfidf[name], name
-    register = steps["Register"]["Arguments"]
-    assert register["InferenceSpecification"]["Containers"][0]["Image"] == config.image_uri("inference", TAG)
+    assert steps["AccuracyTooLow"] == tfidf["AccuracyTooLow"]
+    gate, tfidf_gate = steps["CheckAccuracy"]["Arguments"], tfidf["CheckAccuracy"]["Arguments"]
+    assert gate["Conditions"] == tfidf_gate["Conditions"]
+    register, tfidf_register = steps["Register"]["Arguments"], tfidf["Register"]["Arguments"]
+    container, tfidf_container = (r["InferenceSpecification"].pop("Containers")[0] for r in (register, tfidf_register))
+    assert register == tfidf_register  # same group, metrics, digests, drift baseline, approval
+    assert tfidf_container["Image"] == config.image_uri("inference", TAG) and tfidf_container["Environment"] == {}
+    assert container["ModelDataUrl"] == tfidf_container["ModelDataUrl"]
+
+
+def test_register_serves_the_transformer_with_the_pinned_hugging_face_inference_image_running_our_handler(
+    transformer_definition,
+):
+    register = steps_by_name(json.loads(transformer_definition))["Register"]["Arguments"]
+    container = register["InferenceSpecification"]["Containers"][0]
+    assert HF_INFERENCE_IMAGE.match(container["Image"]), container["Image"]
+    assert container["Environment"] == SERVING_ENVIRONMENT
+    assert container["Environment"]["SAGEMAKER_PROGRAM"] == "promote_serving.py"
+    assert container["Environment"]["INFERENCE_REQUIRE_DIGEST"] == "1"
+    assert register["InferenceSpecification"]["SupportedRealtimeInferenceInstanceTypes"] == ["ml.m5.large"]
+    with tarfile.open(fileobj=io.BytesIO(code_files()["sourcedir-transformer.tar.gz"])) as tar:
+        hosting = {name.removeprefix("hosting/") for name in tar.getnames() if name.startswith("hosting/")}
+    assert hosting == set(HOSTING_FILES) and container["Environment"]["SAGEMAKER_PROGRAM"] in hosting
 
 
 def test_instance_type_and_encoder_come_from_configuration():
@@ -112,11 +139,14 @@ def test_instance_type_and_encoder_come_from_configuration():
             **TEST_ENVIRON,
             "TRANSFORMER_INSTANCE_TYPE": "ml.g4dn.xlarge",
             "TRANSFORMER_MODEL": "bert-base-uncased",
+            "TRANSFORMER_EVALUATE_INSTANCE_TYPE": "ml.c5.2xlarge",
         },
     )
     doc = json.loads(definition(cfg, "dev", TAG, "transformer"))
     train = steps_by_name(doc)["Train"]["Arguments"]
     assert train["ResourceConfig"]["InstanceType"] == "ml.g4dn.xlarge"
+    evaluate = steps_by_name(doc)["Evaluate"]["Arguments"]
+    assert evaluate["ProcessingResources"]["ClusterConfig"]["InstanceType"] == "ml.c5.2xlarge"
     assert HF_IMAGE.match(train["AlgorithmSpecification"]["TrainingImage"])
     assert {p["Name"]: p for p in doc["Parameters"]}["EncoderModel"]["DefaultValue"] == "bert-base-uncased"
 

@@ -7,7 +7,11 @@ without it they are skipped with the line saying how to enable them.
 from __future__ import annotations
 
 import importlib.util
+import io
 import json
+import os
+import subprocess
+import sys
 import tarfile
 import tempfile
 from pathlib import Path
@@ -15,8 +19,11 @@ from pathlib import Path
 import pytest
 
 from awsenv.errors import UserError
+from inference.integrity import content_sha256
 from tests.pipeline.test_local_run import small_csv  # noqa: F401 - a fixture: every 4th sample row
 from tests.pipeline.test_steps import ROWS, load, write_channel
+from training_pipeline.code import HOSTING_FILES, sourcedir_tar
+from training_pipeline.families import SERVING_ENVIRONMENT
 from training_pipeline.local_executor.containers import _model_tar
 from training_pipeline.local_executor.local_run import check_transformer_extra
 
@@ -40,22 +47,82 @@ def tiny_params(train_module, **overrides) -> dict:
     return {**train_module.DEFAULTS, **TINY, "max_length": 32, "checkpoint_every": 2, **overrides}
 
 
-@needs_extra
-def test_train_writes_a_transformer_model_that_evaluate_and_the_handler_load(tmp_path, monkeypatch):
-    train = load("train_transformer")
+def load_from_sourcedir(tmp_path: Path):
+    """train_transformer.py as the training job runs it: from its extracted sourcedir (with hosting/)."""
+    sourcedir = tmp_path / "sourcedir"
+    with tarfile.open(fileobj=io.BytesIO(sourcedir_tar("train_transformer.py"))) as tar:
+        tar.extractall(sourcedir, filter="data")
+    spec = importlib.util.spec_from_file_location("sourcedir_train_transformer", sourcedir / "train_transformer.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# What the Hugging Face inference toolkit does with the model (handler_service.initialize/handle):
+# /opt/ml/model/code first on sys.path, import $SAGEMAKER_PROGRAM, model_fn(model_dir), then
+# transform_fn(model, body, content type, accept) per request. Run in a fresh interpreter away
+# from the repository, so only the code packed into the artifact can be imported.
+TOOLKIT = """
+import importlib, json, os, sys
+model_dir = sys.argv[1]
+sys.path.insert(0, os.path.join(model_dir, "code"))
+program = importlib.import_module(os.environ["SAGEMAKER_PROGRAM"].removesuffix(".py"))
+handler = sys.modules["inference.handler"]
+try:
+    model = program.model_fn(model_dir)
+except Exception as error:
+    print(json.dumps({"error": type(error).__name__, "message": str(error)}))
+    sys.exit(0)
+body = program.transform_fn(model, sys.argv[2], sys.argv[3], sys.argv[4])
+print(json.dumps({"program": program.__file__, "handler": handler.__file__, "body": body.decode()}))
+"""
+
+
+def toolkit(model_dir: Path, body: str, content_type: str, accept: str, **environ: str) -> dict:
+    env = {
+        key: value for key, value in os.environ.items() if key in ("PATH", "HOME", "LANG", "TMPDIR", "OMP_NUM_THREADS")
+    }
+    env.update({**SERVING_ENVIRONMENT, **environ})
+    result = subprocess.run(
+        [sys.executable, "-s", "-P", "-c", TOOLKIT, str(model_dir), body, content_type, accept],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=model_dir.parent,
+        env=env,
+        check=True,
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def fine_tuned(tmp_path_factory) -> Path:
+    """A smoke model as the training job writes it (weights, tokenizer, metadata.json, code/)."""
+    tmp_path = tmp_path_factory.mktemp("fine_tuned")
+    train = load_from_sourcedir(tmp_path)
     write_channel(tmp_path / "train", ROWS)
     write_channel(tmp_path / "validation", ROWS[:2] + ROWS[-2:])
-    metadata = train.train(tmp_path / "train", tmp_path / "validation", tmp_path / "model", tiny_params(train), None)
+    train.train(tmp_path / "train", tmp_path / "validation", tmp_path / "model", tiny_params(train), None)
+    return tmp_path / "model"
+
+
+@needs_extra
+def test_train_writes_a_transformer_model_that_evaluate_and_the_handler_load(fine_tuned, tmp_path, monkeypatch):
+    metadata = json.loads((fine_tuned / "metadata.json").read_text())
     assert metadata["family"] == "transformer"
     assert metadata["labels"] == ["Cardio", "Ortho"] and metadata["steps"] == 4
     assert 0.0 <= metadata["validation_accuracy"] <= 1.0
-    names = {p.name for p in (tmp_path / "model").iterdir()}
-    assert {"config.json", "model.safetensors", "metadata.json", "tokenizer.json"} <= names
+    assert metadata["training_profile"]["rows"] == len(ROWS)
+    assert abs(sum(metadata["training_profile"]["length_distribution"]) - 1.0) < 1e-4
+    names = {p.name for p in fine_tuned.iterdir()}
+    assert {"config.json", "model.safetensors", "metadata.json", "tokenizer.json", "code"} <= names
     assert not any(name.endswith((".bin", ".pt", ".pkl")) for name in names)  # safetensors only
+    packed = {p.relative_to(fine_tuned / "code").as_posix() for p in (fine_tuned / "code").rglob("*.py")}
+    assert packed == set(HOSTING_FILES)  # our hosting code, nothing else (no requirements.txt to install)
 
     root = tmp_path / "opt_ml" / "processing"
     (root / "model").mkdir(parents=True)
-    (root / "model" / "model.tar.gz").write_bytes(_model_tar(tmp_path / "model"))
+    (root / "model" / "model.tar.gz").write_bytes(_model_tar(fine_tuned))
     write_channel(root / "test", ROWS[:2] + ROWS[-2:])
     monkeypatch.setenv("OPT_ML_ROOT", str(tmp_path / "opt_ml"))
     assert load("evaluate").main([]) == 0
@@ -64,10 +131,11 @@ def test_train_writes_a_transformer_model_that_evaluate_and_the_handler_load(tmp
     assert (
         sum(sum(row.values()) for row in report["multiclass_classification_metrics"]["confusion_matrix"].values()) == 4
     )
+    assert report["model_artifact"]["content_sha256"] == content_sha256(fine_tuned)  # code/ included
 
     from inference.handler import model_fn, transform
 
-    model = model_fn(tmp_path / "model")
+    model = model_fn(fine_tuned)
     assert model.labels == ["Cardio", "Ortho"]
     body, content_type = transform(
         model, json.dumps({"instances": ["chest pain", "knee cast"]}), "application/json", None
@@ -84,7 +152,7 @@ def test_train_writes_a_transformer_model_that_evaluate_and_the_handler_load(tmp
 
 @needs_extra
 def test_a_restarted_job_resumes_from_the_last_checkpoint(tmp_path, capsys):
-    train = load("train_transformer")
+    train = load_from_sourcedir(tmp_path)
     write_channel(tmp_path / "train", ROWS)
     checkpoints = tmp_path / "checkpoints"
     checkpoints.mkdir()
@@ -146,3 +214,77 @@ def test_smoke_run_registers_a_transformer_the_handler_serves(emulator, small_cs
         assert model.metadata["family"] == "transformer" and len(model.labels) == 6
         prediction = predict_fn(["Chest pain and shortness of breath; echocardiogram ordered."], model)[0]
         assert prediction["label"] in model.labels
+        # the registered container: the Hugging Face inference image running the packed handler
+        container = package["InferenceSpecification"]["Containers"][0]
+        assert "/huggingface-pytorch-inference:" in container["Image"]
+        assert container["Environment"] == SERVING_ENVIRONMENT
+        body = json.dumps({"instances": ["Chest pain and shortness of breath; echocardiogram ordered."]})
+        environment = {**container["Environment"], CONTENT_ENV: content_digest}
+        served = toolkit(Path(directory) / "model", body, "application/json", "application/json", **environment)
+        assert json.loads(served["body"])["predictions"][0]["label"] in model.labels
+    baseline_uri = package["DriftCheckBaselines"]["ModelDataQuality"]["Statistics"]["S3Uri"]
+    bucket, _, key = baseline_uri.removeprefix("s3://").partition("/")
+    baseline = json.loads(session.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read())
+    assert baseline["schema"] == "aws-promote-code/drift-baseline/1" and baseline["vocabulary"]
+
+
+@needs_extra
+def test_the_hugging_face_toolkit_serves_the_contract_through_the_packed_handler(fine_tuned, tmp_path):
+    digest = content_sha256(fine_tuned)
+    served = toolkit(
+        fine_tuned,
+        json.dumps({"instances": ["chest pain", "knee cast"]}),
+        "application/json",
+        "application/json",
+        MODEL_CONTENT_SHA256=digest,
+    )
+    code = str(fine_tuned / "code")
+    assert served["program"].startswith(code) and served["handler"].startswith(code)  # the packed copy, not ours
+    predictions = json.loads(served["body"])["predictions"]
+    assert [set(p["probabilities"]) for p in predictions] == [{"Cardio", "Ortho"}] * 2
+    assert all(p["label"] in ("Cardio", "Ortho") for p in predictions)
+    csv_body = toolkit(fine_tuned, "transcription\nchest pain\n", "text/csv", "text/csv", MODEL_CONTENT_SHA256=digest)
+    assert csv_body["body"].splitlines()[0] == "label,Cardio,Ortho"
+
+
+@needs_extra
+def test_the_toolkit_refuses_a_changed_artifact_or_a_missing_digest(fine_tuned, tmp_path):
+    import shutil
+
+    copy = tmp_path / "model"
+    shutil.copytree(fine_tuned, copy)
+    digest = content_sha256(copy)
+    request = (json.dumps({"instances": ["chest pain"]}), "application/json", "application/json")
+    missing = toolkit(copy, *request)  # INFERENCE_REQUIRE_DIGEST=1 from the package's environment
+    assert missing["error"] == "IntegrityError" and "MODEL_CONTENT_SHA256 is not set" in missing["message"]
+    metadata = json.loads((copy / "metadata.json").read_text())
+    (copy / "metadata.json").write_text(json.dumps({**metadata, "labels": metadata["labels"][::-1]}))
+    changed = toolkit(copy, *request, MODEL_CONTENT_SHA256=digest)
+    assert changed["error"] == "IntegrityError" and "checksum mismatch" in changed["message"]
+
+
+@needs_extra
+def test_evaluate_writes_a_drift_baseline_the_monitor_uses_for_the_transformer(fine_tuned, tmp_path, monkeypatch):
+    from monitoring.drift import Prediction, assess
+
+    root = tmp_path / "opt_ml" / "processing"
+    (root / "model").mkdir(parents=True)
+    (root / "model" / "model.tar.gz").write_bytes(_model_tar(fine_tuned))
+    write_channel(root / "test", ROWS)
+    monkeypatch.setenv("OPT_ML_ROOT", str(tmp_path / "opt_ml"))
+    assert load("evaluate").main([]) == 0
+    baseline = json.loads((root / "evaluation" / "baseline.json").read_text())
+    assert baseline["tokenizer"] == {"token_pattern": r"(?u)\b\w\w+\b", "lowercase": True}
+    assert "chest" in baseline["vocabulary"] and not any(w.startswith("##") for w in baseline["vocabulary"])
+    assert set(baseline["test"]["predicted_class_distribution"]) == {"Cardio", "Ortho"}
+    assert baseline["training"]["rows"] == len(ROWS)
+
+    texts = [text for text, _ in ROWS]
+    same = [
+        Prediction("Cardio" if label == "Cardio" else "Ortho", baseline["test"]["mean_confidence"]) for _, label in ROWS
+    ]
+    calm = assess(baseline, texts, same, min_records=1)
+    assert calm.metrics and "oov_rate_increase" not in calm.drifted
+    garbage = ["zxqv qwpl vbnm xkcd " * 30] * len(ROWS)  # words the encoder's tokenizer must split up
+    shifted = assess(baseline, garbage, same, min_records=1)
+    assert {"oov_rate_increase", "length_psi"} <= set(shifted.drifted)

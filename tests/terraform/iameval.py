@@ -98,6 +98,10 @@ class Renderer:
                 "account_id"
             ],
             "var.huggingface_training_image_repository.name": v["huggingface_training_image_repository"]["name"],
+            "var.huggingface_inference_image_repository.account_id": v["huggingface_inference_image_repository"][
+                "account_id"
+            ],
+            "var.huggingface_inference_image_repository.name": v["huggingface_inference_image_repository"]["name"],
             "var.account_ids[each.key]": cfg.accounts[account],
             "var.account_ids.operations": cfg.accounts["operations"],
             "each.key": account,

@@ -38,11 +38,16 @@ def test_the_role_may_pull_the_hugging_face_image_the_definition_names(cfg):
     assert "huggingface_training_image_repository" in tfparse.required_variables(TF / "main")
     call = tfparse.module_calls(TF / "main")["sagemaker_role"]
     assert "${local.huggingface_training_arn}" in call["ecr_repository_arns"]
-    main = (TF / "main" / "main.tf").read_text()
+    main = " ".join((TF / "main" / "main.tf").read_text().split())  # alignment by terraform fmt aside
     assert (
         'huggingface_training_arn = "arn:aws:ecr:${data.aws_region.current.id}:'
         "${var.huggingface_training_image_repository.account_id}:repository/"
         '${var.huggingface_training_image_repository.name}"'
+    ) in main
+    assert (
+        'huggingface_inference_arn = "arn:aws:ecr:${data.aws_region.current.id}:'
+        "${var.huggingface_inference_image_repository.account_id}:repository/"
+        '${var.huggingface_inference_image_repository.name}"'
     ) in main
 
 
@@ -68,4 +73,37 @@ def test_the_workload_boundary_allows_the_transformer_familys_calls(cfg, env):
     missing = [f"{a} on {r}" for a, r in needed if not any(s.matches(a, r, {}) for s in allows)]
     assert missing == []
     other = f"arn:aws:ecr:{cfg.region}:{registry.split('.')[0]}:repository/some-other-image"
+    assert not any(s.matches("ecr:BatchGetImage", other, {}) for s in allows)
+
+
+def registered_image(cfg, env: str) -> str:
+    """The image the transformer family's Register step names for its model packages."""
+    doc = json.loads(definition(cfg, env, TAG, "transformer"))
+    register = steps_by_name(doc)["CheckAccuracy"]["Arguments"]["IfSteps"][0]["Arguments"]
+    return register["InferenceSpecification"]["Containers"][0]["Image"]
+
+
+def test_the_role_may_pull_the_hugging_face_inference_image_the_packages_name(cfg):
+    registry, repository_tag = registered_image(cfg, "dev").split("/", 1)
+    from awsenv import terraform_vars
+
+    passed = terraform_vars.main_variables(cfg, "dev", TAG)["huggingface_inference_image_repository"]
+    assert passed == {"account_id": registry.split(".")[0], "name": repository_tag.split(":")[0]}
+    assert "huggingface_inference_image_repository" in tfparse.required_variables(TF / "main")
+    assert "huggingface_inference_image_repository" in tfparse.required_variables(TF / "operations")
+    call = tfparse.module_calls(TF / "main")["sagemaker_role"]
+    assert "${local.huggingface_inference_arn}" in call["ecr_repository_arns"]
+
+
+@pytest.mark.parametrize("env", ["dev", "prod"])
+def test_the_workload_boundary_lets_the_endpoint_pull_the_inference_image(cfg, env):
+    from tests.terraform.iameval import Renderer
+
+    registry, repository_tag = registered_image(cfg, env).split("/", 1)
+    account = registry.split(".")[0]
+    repository = f"arn:aws:ecr:{cfg.region}:{account}:repository/{repository_tag.split(':')[0]}"
+    allows = [s for s in Renderer(cfg).statements("workload_boundary", env) if s.effect == "Allow"]
+    for action in ("ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"):
+        assert any(s.matches(action, repository, {}) for s in allows), action
+    other = f"arn:aws:ecr:{cfg.region}:{account}:repository/huggingface-tensorflow-inference"
     assert not any(s.matches("ecr:BatchGetImage", other, {}) for s in allows)

@@ -17,8 +17,10 @@ id of the dataset the model was trained and tested on; the Register step copies 
 model package (CustomerMetadataProperties `dataset-id`).
 
 baseline.json is the drift monitor's baseline (registered with the model package as its
-DriftCheckBaselines): the training profile train.py stored in metadata.json (class prior, text
-length bins), the model's tokenizer and unigram vocabulary, and, on the test split, the
+DriftCheckBaselines), for both families: the training profile the training step stored in
+metadata.json (class prior, text length bins), the word tokenizer and vocabulary the monitor
+counts with (`word_view`: tfidf's own; for a transformer, whole words of the encoder's
+tokenizer), and, on the test split, the
 out-of-vocabulary rate, the predicted-class distribution and the prediction confidence.
 `monitoring/drift.py` computes the same figures over captured traffic.
 
@@ -41,6 +43,7 @@ import hashlib
 import importlib
 import json
 import os
+import re
 import sys
 import tarfile
 from pathlib import Path
@@ -53,6 +56,7 @@ def opt_ml() -> Path:
     return Path(os.environ.get("OPT_ML_ROOT", "/opt/ml"))
 
 
+WORD_PATTERN = r"(?u)\b\w\w+\b"  # as train_transformer.py counts words for the transformer family
 CONFIDENCE_EDGES = [round(0.1 * i, 1) for i in range(1, 10)]
 BASELINE_SCHEMA = "aws-promote-code/drift-baseline/1"
 
@@ -124,21 +128,38 @@ def share(values: list[float], edges: list[float]) -> list[float]:
     return [round(count / max(len(values), 1), 6) for count in counts]
 
 
-def baseline(model, texts: list[str], training: dict) -> dict:
-    """The drift baseline: training profile + tokenizer, vocabulary and test-split predictions."""
-    vectorizer = model.named_steps["tfidf"]
-    preprocess, tokenize = vectorizer.build_preprocessor(), vectorizer.build_tokenizer()
-    vocabulary = sorted(term for term in vectorizer.vocabulary_ if " " not in term)
+def word_view(model) -> tuple[str, bool, list[str]]:
+    """(token pattern, lowercase, vocabulary) the drift monitor counts words with, per family.
+
+    tfidf: the vectorizer's own tokenizer and unigram vocabulary. transformer: words as
+    train_transformer.py profiles them (WORD_PATTERN, lower-cased) and, as vocabulary, the
+    encoder tokenizer's whole-word entries, so the out-of-vocabulary rate is the share of words
+    the encoder has to split into sub-word pieces (new jargon, another language, garbage).
+    """
+    if hasattr(model, "named_steps"):
+        vectorizer = model.named_steps["tfidf"]
+        terms = (term for term in vectorizer.vocabulary_ if " " not in term)
+        return vectorizer.token_pattern, bool(vectorizer.lowercase), sorted(terms)
+    word = re.compile(WORD_PATTERN)
+    entries = {entry.removeprefix("\u2581").removeprefix("\u0120").lower() for entry in model.tokenizer.get_vocab()}
+    return WORD_PATTERN, True, sorted(entry for entry in entries if word.fullmatch(entry))  # "##ing" is no word
+
+
+def baseline(model, texts: list[str], training: dict, probabilities=None) -> dict:
+    """The drift baseline: training profile + tokenizer, vocabulary and test-split predictions
+    (`probabilities`: the model's on `texts`, when already computed)."""
+    token_pattern, lowercase, vocabulary = word_view(model)
+    pattern = re.compile(token_pattern)
     known = set(vocabulary)
-    tokens = [token for text in texts for token in tokenize(preprocess(text))]
-    probabilities = model.predict_proba(texts)
+    tokens = [token for text in texts for token in pattern.findall(text.lower() if lowercase else text)]
+    probabilities = model.predict_proba(texts) if probabilities is None else probabilities
     classes = [str(label) for label in model.classes_]
     predicted = [classes[max(range(len(row)), key=row.__getitem__)] for row in probabilities]
     confidence = [float(max(row)) for row in probabilities]
     return {
         "schema": BASELINE_SCHEMA,
         "training": training,
-        "tokenizer": {"token_pattern": vectorizer.token_pattern, "lowercase": bool(vectorizer.lowercase)},
+        "tokenizer": {"token_pattern": token_pattern, "lowercase": lowercase},
         "vocabulary": vocabulary,
         "test": {
             "rows": len(texts),
@@ -166,12 +187,12 @@ class TransformerModel:
         self.classes_ = [str(label) for label in metadata["labels"]]
         self.max_length = int(metadata.get("max_length", 256))
 
-    def predict(self, texts: list[str], batch_size: int = 32) -> list[str]:
+    def predict_proba(self, texts: list[str], batch_size: int = 32) -> list[list[float]]:
         import torch
 
-        device = "cuda" if torch.cuda.is_available() else "cpu"
+        device = "cuda" if torch.cuda.is_available() else "cpu"  # Evaluate runs on a CPU by default
         self.model.to(device)
-        predicted: list[str] = []
+        rows: list[list[float]] = []
         with torch.no_grad():
             for start in range(0, len(texts), batch_size):
                 batch = self.tokenizer(
@@ -181,8 +202,12 @@ class TransformerModel:
                     padding=True,
                     return_tensors="pt",
                 ).to(device)
-                predicted += [self.classes_[i] for i in self.model(**batch).logits.argmax(dim=-1).tolist()]
-        return predicted
+                rows += torch.softmax(self.model(**batch).logits.float(), dim=-1).tolist()
+        return rows
+
+    def predict(self, texts: list[str], probabilities: list[list[float]] | None = None) -> list[str]:
+        rows = self.predict_proba(texts) if probabilities is None else probabilities
+        return [self.classes_[max(range(len(row)), key=row.__getitem__)] for row in rows]
 
 
 def read_channel(directory: Path) -> tuple[list[str], list[str]]:
@@ -276,18 +301,19 @@ def main(argv: list[str] | None = None) -> int:
     if not texts:
         raise SystemExit(f"evaluate: no test rows in {root / 'test'}")
     classes = sorted(set(labels) | {str(c) for c in model.classes_})
-    result = report(labels, [str(p) for p in model.predict(texts)], classes)
+    # one pass of the transformer over the test split serves the report and the baseline
+    probabilities = model.predict_proba(texts) if isinstance(model, TransformerModel) else None
+    predicted = model.predict(texts, probabilities) if probabilities is not None else model.predict(texts)
+    result = report(labels, [str(p) for p in predicted], classes)
     result["model_artifact"] = digests
     result["champion"] = champion(args.model_package_group) if args.model_package_group else {"accuracy": 0.0}
     result["dataset"] = dataset_info(root / "test")
     out = root / "evaluation"
     out.mkdir(parents=True, exist_ok=True)
     (out / "evaluation.json").write_text(json.dumps(result, indent=2, sort_keys=True) + "\n")
-    if hasattr(model, "named_steps"):  # the tfidf family: its vectorizer defines the vocabulary
-        training = load_metadata(root / "model").get("training_profile", {})
-        (out / "baseline.json").write_text(json.dumps(baseline(model, texts, training), sort_keys=True) + "\n")
-    else:
-        print("evaluate: no drift baseline for the transformer family (the drift monitor covers tfidf models)")
+    training = load_metadata(root / "model").get("training_profile", {})
+    drift_baseline = baseline(model, texts, training, probabilities)
+    (out / "baseline.json").write_text(json.dumps(drift_baseline, sort_keys=True) + "\n")
     metrics = result["multiclass_classification_metrics"]
     print(
         f"evaluate: accuracy={metrics['accuracy']['value']} macro_f1={metrics['macro_f1']['value']} "

@@ -7,8 +7,11 @@ the same sourcedir, hyperparameters.json, SM_MODEL_DIR, /opt/ml/output/failure),
                   restarts after an interruption, puts the last copy back before the script
                   starts: the script then resumes from it (model, optimizer, step).
     model         SM_MODEL_DIR: config.json + model.safetensors + tokenizer files +
-                  metadata.json (`"family": "transformer"`), loaded by the evaluate step and by
-                  the hosting handler (inference/transformer_model.py).
+                  metadata.json (`"family": "transformer"`, with the drift monitor's training
+                  profile), loaded by the evaluate step and by the hosting handler
+                  (inference/transformer_model.py), + code/: our hosting code, copied from the
+                  sourcedir's hosting/ (training_pipeline/code.py), which the Hugging Face
+                  inference image runs (code/promote_serving.py). Evaluate's digests cover it.
 
 `model_name` is a Hugging Face Hub id (downloaded by the job; default distilbert-base-uncased),
 a directory holding a saved model, or an installed Python package that ships one in its
@@ -42,6 +45,43 @@ DEFAULTS = {
 SEED = 42
 CHECKPOINT_STATE = "state.pt"
 _PACKAGE_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+HOSTING_DIR = Path(__file__).resolve().parent / "hosting"  # in the sourcedir (training_pipeline/code.py)
+# Words as the drift monitor counts them (scikit-learn's default token pattern, lower-cased).
+WORD_PATTERN = r"(?u)\b\w\w+\b"
+
+
+def training_profile(texts: list[str], labels: list[str]) -> dict:
+    """Class prior and text length in words of the training data: the drift monitor's baseline
+    (evaluate.py adds the test-split figures and writes baseline.json)."""
+    from bisect import bisect_left
+    from collections import Counter
+
+    pattern = re.compile(WORD_PATTERN)
+    lengths = sorted(len(pattern.findall(text.lower())) for text in texts)
+    edges = sorted({lengths[len(lengths) * q // 10] for q in range(1, 10)})
+    counts = [0] * (len(edges) + 1)
+    for length in lengths:
+        counts[bisect_left(edges, length)] += 1
+    prior = Counter(labels)
+    return {
+        "rows": len(texts),
+        "class_prior": {label: round(prior[label] / len(labels), 6) for label in sorted(prior)},
+        "length_edges": edges,
+        "length_distribution": [round(count / len(lengths), 6) for count in counts],
+        "length_mean": round(sum(lengths) / len(lengths), 3),
+    }
+
+
+def pack_hosting_code(model_dir: Path, hosting_dir: Path) -> None:
+    """Copy our hosting code into the model's code/ (the serving image runs nothing else)."""
+    if not (hosting_dir / "promote_serving.py").is_file():
+        raise FileNotFoundError(
+            f"hosting code missing: {hosting_dir}/promote_serving.py; run this script from its sourcedir "
+            "(training_pipeline/code.py packs hosting/ into sourcedir-transformer.tar.gz)"
+        )
+    target = model_dir / "code"
+    shutil.rmtree(target, ignore_errors=True)  # a re-run writes the same model directory again
+    shutil.copytree(hosting_dir, target, ignore=shutil.ignore_patterns("__pycache__"))
 
 
 def opt_ml() -> Path:
@@ -205,7 +245,12 @@ def accuracy(model, tokenizer, texts, targets, max_length: int, batch_size: int 
 
 
 def train(
-    train_dir: Path, validation_dir: Path | None, model_dir: Path, params: dict, checkpoints: Path | None
+    train_dir: Path,
+    validation_dir: Path | None,
+    model_dir: Path,
+    params: dict,
+    checkpoints: Path | None,
+    hosting_dir: Path = HOSTING_DIR,
 ) -> dict:
     """Fine-tune, report validation accuracy, and write the model + metadata.json to `model_dir`."""
     texts, labels = read_channel(train_dir)
@@ -226,6 +271,7 @@ def train(
         "train_rows": len(texts),
         "steps": steps,
         "model": f"{params['model_name']} fine-tuned for sequence classification",
+        "training_profile": training_profile(texts, labels),
     }
     if validation_dir is not None and validation_dir.is_dir():
         val_texts, val_labels = read_channel(validation_dir)
@@ -238,6 +284,7 @@ def train(
     model.save_pretrained(model_dir, safe_serialization=True)
     tokenizer.save_pretrained(model_dir)
     (model_dir / "metadata.json").write_text(json.dumps(metadata, indent=2, sort_keys=True) + "\n")
+    pack_hosting_code(model_dir, hosting_dir)
     return metadata
 
 
