@@ -302,40 +302,51 @@ def _accounts(values: dict[str, str], problems: list[str]) -> dict[str, str]:
     return accounts
 
 
+def _matching(values: dict[str, str], key: str, pattern: re.Pattern, problem: str, problems: list[str]) -> str:
+    """`values[key]` ('' if absent); "KEY: 'value' is not PROBLEM" appended to `problems` unless it matches."""
+    value = values.get(key, "")
+    if not pattern.match(value):
+        problems.append(f"{key}: '{value}' is not {problem}")
+    return value
+
+
 def _names(values: dict[str, str], problems: list[str]) -> tuple[str, str, str]:
     """Region, GitHub repository and project name."""
-    region = values.get("AWS_REGION", "")
-    if not _REGION_RE.match(region):
-        problems.append(
-            f"AWS_REGION: '{region}' is not an AWS region; use a region code such as eu-west-1 or us-east-1"
-        )
-
-    repository = values.get("GITHUB_REPO", "")
-    if not repository:
+    region = _matching(
+        values, "AWS_REGION", _REGION_RE, "an AWS region; use a region code such as eu-west-1 or us-east-1", problems
+    )
+    if not values.get("GITHUB_REPO"):
         problems.append("GITHUB_REPO: missing; set it to your GitHub repository as owner/name, e.g. my-org/my-mlops")
-    elif not _REPO_RE.match(repository):
-        problems.append(
-            f"GITHUB_REPO: '{repository}' is not a GitHub repository; write it as owner/name, e.g. my-org/my-mlops"
+        repository = ""
+    else:
+        repository = _matching(
+            values,
+            "GITHUB_REPO",
+            _REPO_RE,
+            "a GitHub repository; write it as owner/name, e.g. my-org/my-mlops",
+            problems,
         )
-
-    project = values.get("PROJECT_NAME", "")
-    if not _PROJECT_RE.match(project):
-        problems.append(
-            f"PROJECT_NAME: '{project}' is not usable in resource names; use 3-24 lowercase letters, digits or '-', starting with a letter"
-        )
+    project = _matching(
+        values,
+        "PROJECT_NAME",
+        _PROJECT_RE,
+        "usable in resource names; use 3-24 lowercase letters, digits or '-', starting with a letter",
+        problems,
+    )
     return region, repository, project
 
 
 def _profiles(values: dict[str, str], problems: list[str]) -> dict[str, str]:
-    profiles = {}
-    for name, key in PROFILE_KEYS.items():
-        value = values.get(key, "")
-        if not _PROFILE_RE.match(value):
-            problems.append(
-                f"{key}: '{value}' is not an AWS profile name; use the [profile NAME] from ~/.aws/config, or remove the line for '{name}'"
-            )
-        profiles[name] = value
-    return profiles
+    return {
+        name: _matching(
+            values,
+            key,
+            _PROFILE_RE,
+            f"an AWS profile name; use the [profile NAME] from ~/.aws/config, or remove the line for '{name}'",
+            problems,
+        )
+        for name, key in PROFILE_KEYS.items()
+    }
 
 
 def _port(values: dict[str, str], problems: list[str]) -> int:
@@ -355,27 +366,32 @@ def _model_settings(values: dict[str, str], problems: list[str]) -> tuple[dict[s
             problems.append(
                 f"{key}: '{families[env]}' is not a model family; use one of: {', '.join(FAMILIES)} (default tfidf)"
             )
-    instance_type = values.get("TRANSFORMER_INSTANCE_TYPE", "")
-    if not _GPU_INSTANCE_RE.match(instance_type):
-        problems.append(
-            f"TRANSFORMER_INSTANCE_TYPE: '{instance_type}' is not a SageMaker GPU instance type; use one such as ml.g5.xlarge or ml.g4dn.xlarge"
-        )
-    encoder = values.get("TRANSFORMER_MODEL", "")
-    if not _HUB_MODEL_RE.match(encoder):
-        problems.append(
-            f"TRANSFORMER_MODEL: '{encoder}' is not a Hugging Face model id; use a Hub id such as distilbert-base-uncased or org/name"
-        )
+    instance_type = _matching(
+        values,
+        "TRANSFORMER_INSTANCE_TYPE",
+        _GPU_INSTANCE_RE,
+        "a SageMaker GPU instance type; use one such as ml.g5.xlarge or ml.g4dn.xlarge",
+        problems,
+    )
+    encoder = _matching(
+        values,
+        "TRANSFORMER_MODEL",
+        _HUB_MODEL_RE,
+        "a Hugging Face model id; use a Hub id such as distilbert-base-uncased or org/name",
+        problems,
+    )
     return families, instance_type, encoder
 
 
 def _evaluate_instance_type(values: dict[str, str], problems: list[str]) -> str:
     """TRANSFORMER_EVALUATE_INSTANCE_TYPE: any SageMaker instance type (CPU by default)."""
-    value = values.get("TRANSFORMER_EVALUATE_INSTANCE_TYPE", "")
-    if not _INSTANCE_RE.match(value):
-        problems.append(
-            f"TRANSFORMER_EVALUATE_INSTANCE_TYPE: '{value}' is not a SageMaker instance type; use one such as ml.m5.xlarge"
-        )
-    return value
+    return _matching(
+        values,
+        "TRANSFORMER_EVALUATE_INSTANCE_TYPE",
+        _INSTANCE_RE,
+        "a SageMaker instance type; use one such as ml.m5.xlarge",
+        problems,
+    )
 
 
 def _known_keys() -> set[str]:
