@@ -21,7 +21,8 @@ from awsenv.sessions import EnvSession
 
 TRAFFIC = 120  # records per phase (the monitor needs MIN_RECORDS)
 BATCH = 20  # texts per request
-CAPTURE_SECONDS = 0.3  # the server writes captured records this often
+CAPTURE_SECONDS = 0.1  # the server writes captured records this often
+POLL_SECONDS = 0.05  # how often the emulator's bucket is listed while waiting for them (loopback: cheap)
 SHIFTED_WORDS = (
     *("invoice", "refund", "password", "login", "account", "order", "shipment", "delivered", "parcel"),
     *("warehouse", "subscription", "cancel", "upgrade", "router", "wifi", "firmware", "reboot", "printer"),
@@ -96,27 +97,35 @@ def _wait_for_capture(s3, uri: str, records: int, timeout: float = 30.0) -> None
     while (found := _captured(s3, uri)) < records:
         if time.monotonic() > deadline:
             raise UserError(f"demo: {found} of {records} captured records reached {uri} in {timeout:.0f} s")
-        time.sleep(0.2)
+        time.sleep(POLL_SECONDS)
 
 
-def show(session: EnvSession, say: Callable[[str], None] = print, phases=None) -> float:
-    """The drift part of the demo on `session`'s env (an emulator `EnvSession`, prod in the demo);
-    returns its duration in seconds. `phases`: (name, texts) pairs, by default in-domain sample
-    transcriptions, then shifted texts."""
+def start_capture_server(session: EnvSession):
+    """The env's deployed model served on 127.0.0.1 with data capture to the env's capture URI:
+    (server, url). The demo starts it together with the other local endpoints."""
     from inference.artifacts import load_deployed
     from inference.capture import capture_environ
     from inference.deployer import Target
     from inference.server import start_server
+
+    cfg, env = session.cfg, session.env
+    deployed = load_deployed(session, Target.from_session(session))
+    environ = capture_environ(session, cfg.data_capture_uri(env), cfg.endpoint_name(env), max_seconds=CAPTURE_SECONDS)
+    return start_server(deployed.model_dir, env=environ)
+
+
+def show(session: EnvSession, say: Callable[[str], None] = print, phases=None, served=None) -> float:
+    """The drift part of the demo on `session`'s env (an emulator `EnvSession`, prod in the demo);
+    returns its duration in seconds. `phases`: (name, texts) pairs, by default in-domain sample
+    transcriptions, then shifted texts. `served`: (server, url) from `start_capture_server`,
+    stopped by whoever started it; None: started and stopped here."""
     from monitoring.alarm import drift_alarm
     from monitoring.job import MonitorTarget, run
 
     started = time.monotonic()
     cfg, env = session.cfg, session.env
-    deployed = load_deployed(session, Target.from_session(session))
+    server, url = served or start_capture_server(session)
     uri = cfg.data_capture_uri(env)
-    server, url = start_server(
-        deployed.model_dir, env=capture_environ(session, uri, cfg.endpoint_name(env), max_seconds=CAPTURE_SECONDS)
-    )
     session.client("cloudwatch").put_metric_alarm(**drift_alarm(cfg, env))  # terraform creates it on AWS
     say(f"== drift monitoring ({env}: {url}, capture to {uri})")
     sent = _captured(session.s3, uri)
@@ -131,7 +140,8 @@ def show(session: EnvSession, say: Callable[[str], None] = print, phases=None) -
                 say(f"             {line}")
             _deliver(session, say)
     finally:
-        server.shutdown()
+        if served is None:
+            server.shutdown()
     seconds = time.monotonic() - started
     say(f"  drift part {seconds:.1f} s")
     return seconds
