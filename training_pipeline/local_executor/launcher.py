@@ -24,6 +24,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 HELPER = Path(__file__).with_name("warm_helper.py")
@@ -55,6 +56,7 @@ class WarmLauncher:
         self._lock = threading.Lock()
         self._waiting: dict[int, queue.SimpleQueue] = {}  # request id -> its replies
         self._ids = itertools.count()
+        self.started_at, self.ready_seconds = time.monotonic(), None  # how long the warm-up took
         if hasattr(os, "fork") and os.environ.get("PROMOTE_STEP_LAUNCH", "warm") != "spawn":
             base = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "SM_"))}
             self.helper = subprocess.Popen(  # noqa: S603 - our own helper script, this Python
@@ -116,6 +118,7 @@ class WarmLauncher:
         for line in self.helper.stdout:
             message = json.loads(line)
             if message.get("ready"):
+                self.ready_seconds = time.monotonic() - self.started_at
                 self._ready.set()
                 continue
             with self._lock:
