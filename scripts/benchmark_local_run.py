@@ -84,14 +84,17 @@ def local_run(csv: Path, env: str) -> tuple[float, dict]:
         cfg = load_config(env_file=REPO_ROOT / ".env.example", environ={"EMULATOR_PORT": str(port)})
         from awsenv.sessions import EnvSession
         from training_pipeline.local_executor import run_local
+        from training_pipeline.local_executor.launcher import WarmLauncher
         from training_pipeline.upload import upload
 
         session = EnvSession(cfg, env, local=True)
         upload(session, csv, progress=lambda _: None)
         started = time.perf_counter()
-        with tempfile.TemporaryDirectory() as runs:
-            result = run_local(session, "0" * 40, runs_dir=Path(runs), say=lambda _: None)
-        return time.perf_counter() - started, result
+        with tempfile.TemporaryDirectory() as runs, WarmLauncher() as launcher:  # as run_local would start it
+            result = run_local(session, "0" * 40, runs_dir=Path(runs), say=lambda _: None, step_launcher=launcher)
+            seconds = time.perf_counter() - started
+        result["helper_ready_s"] = launcher.ready_seconds
+        return seconds, result
     finally:
         server.stop()
 
