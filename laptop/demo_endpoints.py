@@ -90,19 +90,36 @@ def approve(session: EnvSession, package, say: Callable[[str], None]) -> str:
 DEMO_SERVER_ENV = {"SAGEMAKER_MODEL_SERVER_WORKERS": "1"}
 
 
+def fetch_verified(session: EnvSession) -> tuple[str, dict[str, str], int]:
+    """(model directory, server environment, version) of the model the env's endpoint deployed:
+    the archive downloaded and verified here, its files verified again by each server worker
+    before it loads them (the registered digest in the environment, as the endpoint's container
+    gets it). Nothing is unpickled in this process."""
+    from inference.artifacts import fetch_deployed
+    from inference.deployer import Target
+    from inference.integrity import CONTENT_ENV
+
+    artifact = fetch_deployed(session, Target.from_session(session))
+    version = artifact.info["version"]
+    return (
+        str(artifact.model_dir),
+        {CONTENT_ENV: artifact.content_sha256 or "", "MODEL_PACKAGE_VERSION": str(version)},
+        version,
+    )
+
+
 def serve(session: EnvSession, servers: list, say: Callable[[str], None]) -> str:
     """Serve the model the env's endpoint deployed on 127.0.0.1 (the env's port, else any free one)."""
-    from inference.artifacts import load_deployed
-    from inference.deployer import Target
     from inference.server import start_server
 
-    deployed = load_deployed(session, Target.from_session(session))
+    model_dir, environ, version = fetch_verified(session)
+    environ.update(DEMO_SERVER_ENV)
     try:
-        server, url = start_server(deployed.model_dir, port=local_port(session.cfg, session.env), env=DEMO_SERVER_ENV)
+        server, url = start_server(model_dir, port=local_port(session.cfg, session.env), env=environ)
     except OSError:
-        server, url = start_server(deployed.model_dir, env=DEMO_SERVER_ENV)  # default port taken: any free port
+        server, url = start_server(model_dir, env=environ)  # default port taken: any free port
     servers.append(server)
-    say(f"  serve      {url}  (model package v{deployed.info['version']})")
+    say(f"  serve      {url}  (model package v{version})")
     return url
 
 

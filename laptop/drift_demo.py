@@ -103,15 +103,16 @@ def _wait_for_capture(s3, uri: str, records: int, timeout: float = 30.0) -> None
 def start_capture_server(session: EnvSession):
     """The env's deployed model served on 127.0.0.1 with data capture to the env's capture URI:
     (server, url). The demo starts it together with the other local endpoints."""
-    from inference.artifacts import load_deployed
     from inference.capture import capture_environ
-    from inference.deployer import Target
     from inference.server import start_server
+    from laptop.demo_endpoints import fetch_verified
 
     cfg, env = session.cfg, session.env
-    deployed = load_deployed(session, Target.from_session(session))
-    environ = capture_environ(session, cfg.data_capture_uri(env), cfg.endpoint_name(env), max_seconds=CAPTURE_SECONDS)
-    return start_server(deployed.model_dir, env=environ)
+    model_dir, environ, _ = fetch_verified(session)
+    environ.update(
+        capture_environ(session, cfg.data_capture_uri(env), cfg.endpoint_name(env), max_seconds=CAPTURE_SECONDS)
+    )
+    return start_server(model_dir, env=environ)
 
 
 def show(session: EnvSession, say: Callable[[str], None] = print, phases=None, served=None) -> float:
