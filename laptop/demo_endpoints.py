@@ -149,24 +149,32 @@ def deploy_env(session: EnvSession, trained: Trained, say: Callable[[str], None]
 
 def serve_all(sessions: list[EnvSession], trained: list[Trained], servers: list, say,
               drift: EnvSession | None = None) -> tuple[list[EnvResult], tuple | None]:  # fmt: skip
-    """Each env: approve (-> auto-deploy); then every env's deployed model served locally at once
-    (each server starts its own interpreter: started together they overlap), with `drift`'s
-    capturing server for the drift part (returned as (server, url)); then each env invoked.
-    Output stays grouped per env."""
+    """Every env at once (each is its own account): approve (-> auto-deploy), then serve the
+    deployed model locally (each server starts its own interpreter: started together they
+    overlap), with `drift`'s capturing server for the drift part (returned as (server, url));
+    then each env invoked. Output stays grouped per env."""
     from concurrent.futures import ThreadPoolExecutor
 
     from laptop.drift_demo import start_capture_server
 
     logs: list[list[str]] = [[] for _ in sessions]
-    results = [deploy_env(s, t, log.append) for s, t, log in zip(sessions, trained, logs, strict=True)]
     with ThreadPoolExecutor(max_workers=len(sessions) + 1, thread_name_prefix="demo-serve") as pool:
-        capturing = pool.submit(start_capture_server, drift) if drift is not None else None
-        urls = list(pool.map(serve, sessions, [servers] * len(sessions), [log.append for log in logs]))
+
+        def capture(session: EnvSession) -> tuple:
+            served = start_capture_server(session)
+            servers.append(served[0])  # stopped with the others, also when another env failed
+            return served
+
+        def deploy_and_serve(session: EnvSession, item: Trained, log: list[str]):
+            result = deploy_env(session, item, log.append)
+            capturing = pool.submit(capture, session) if session is drift else None
+            return result, serve(session, servers, log.append), capturing
+
+        outcomes = list(pool.map(deploy_and_serve, sessions, trained, logs))
+        capturing = next((c for _, _, c in outcomes if c is not None), None)
         served = capturing.result() if capturing is not None else None
-    if served is not None:
-        servers.append(served[0])
-    for result, log, url in zip(results, logs, urls, strict=True):
+    for (result, url, _), log in zip(outcomes, logs, strict=True):
         for line in log:
             say(line)
         result.latency_ms = probe(url, say)
-    return results, served
+    return [result for result, _, _ in outcomes], served
