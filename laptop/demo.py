@@ -149,7 +149,9 @@ def steps(sessions: list[EnvSession], hooks: PipelineHooks, servers: list, say, 
     `drift`, the drift part on prod after the schedule."""
     subscribe(sessions, say)
     say(f"pipelines  running for {', '.join(s.env for s in sessions)} (in parallel: one account each)")
+    started = time.monotonic()
     trained = train_all(sessions, hooks)
+    say(f"pipelines  finished in {time.monotonic() - started:.1f} s; approving and serving each env's model")
     prod = [session for session in sessions if session.env == "prod"]
     results, served = serve_all(sessions, trained, servers, say, drift=prod[0] if drift and prod else None)
     if prod:

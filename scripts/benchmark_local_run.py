@@ -101,9 +101,9 @@ def local_run(csv: Path, env: str) -> tuple[float, dict]:
 
 DEMO_MARKS = (  # phase -> the first output line starting with it ends the phase
     ("start_and_emulator", "emulator "),
-    ("definitions_and_rules", "pipelines "),
-    ("pipelines_and_endpoints", "== "),
-    ("deploy_probe_schedule", "== drift"),
+    ("definitions_and_rules", "pipelines  running"),
+    ("pipelines", "pipelines  finished"),
+    ("deploy_serve_probe_schedule", "== drift"),
     ("drift", "summary"),
 )
 
