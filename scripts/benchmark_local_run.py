@@ -8,7 +8,7 @@
 * local run: `run_local` (definition, code upload, Preprocess -> Train -> Evaluate -> gate ->
   Register as subprocesses under the container contract) on this script's own in-process
   emulator (a free loopback port; your `invoke emulator.start` server is not touched);
-  Also printed: how long the run's step helper took to take steps (`helper_ready_s`), the seconds
+  Also printed: how long the run's step helper took to warm up (`helper_ready_s`), the seconds
   before the first step (`before_steps_s`), each step's seconds and, of those, its process's;
 * demo: `invoke demo` as a user runs it (`make demo`), on an emulator it starts on a free port,
   with the seconds of its phases (from the times its output lines appear);

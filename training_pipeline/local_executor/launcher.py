@@ -6,10 +6,9 @@ importing numpy, scikit-learn and boto3 before the step's first line, once per s
 launcher starts one helper per run, or one for the demo's concurrent runs (`python
 warm_helper.py`, standard library only), that imports them once, while the run prepares; each
 step's process is then forked from it, gets the step's environment, directory, argv and log, and
-runs the script as `__main__` (as `python script.py` would). The helper says it is ready once
-boto3 is imported and imports the model libraries while it already takes steps (forked between
-two of its imports); a step that comes before it is ready waits for it: starting cold would
-import the same libraries again, on the same CPUs. The helper and its steps are one process group: closing the launcher (also after Ctrl-C)
+runs the script as `__main__` (as `python script.py` would). A step that comes before the
+helper is warm waits for it: starting cold would import the same libraries again, on the same
+CPUs. The helper and its steps are one process group: closing the launcher (also after Ctrl-C)
 kills steps still running. `PROMOTE_STEP_LAUNCH=spawn` starts every step fresh instead; a command
 that is not `<this python> <script>`, or a platform without fork, always is.
 """
@@ -53,7 +52,7 @@ class WarmLauncher:
 
     def __init__(self) -> None:
         self.helper: subprocess.Popen | None = None
-        self._ready = threading.Event()  # the helper takes steps (or has exited)
+        self._ready = threading.Event()  # the helper has imported PRELOAD (or has exited)
         self._lock = threading.Lock()
         self._waiting: dict[int, queue.SimpleQueue] = {}  # request id -> its replies
         self._ids = itertools.count()

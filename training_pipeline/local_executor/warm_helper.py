@@ -1,16 +1,14 @@
 """The warm helper of the local executor's step launcher (launcher.WarmLauncher); a plain script.
 
-It imports boto3 and parses the service descriptions of the AWS clients the steps make
-(BOTOCORE_SERVICES: botocore sessions made later in the process share that parsed data, as
-`awsenv.sessions.share_botocore_loaders` does), says it is ready, imports the model steps'
-libraries (PRELOAD) one by one while it already takes requests (the first step, Preprocess, needs
-none of them and runs meanwhile), then, for each request line
+It imports the step scripts' libraries once (PRELOAD) and parses the service descriptions of the
+AWS clients the steps make (BOTOCORE_SERVICES: botocore sessions made later in the process share
+that parsed data, as `awsenv.sessions.share_botocore_loaders` does), then, for each request line
 on stdin ({"id": ..., "argv": [script, *args], "env": {...}, "cwd": ..., "log": ...}), forks a
 process that becomes the step: stdout/stderr appended to the log, the working directory and the
 environment replaced, `sys.argv` set, the script run as `__main__`, and its exit code the
 process's. Steps of several runs (the demo's environments) may run at once: requests are read
 while steps run, and each step's end is noticed when it happens (SIGCHLD), not by polling.
-Replies on stdout: {"ready": true} once boto3 is, {"id": ..., "pid": ...} when a step started,
+Replies on stdout: {"ready": true} once warm, {"id": ..., "pid": ...} when a step started,
 {"id": ..., "pid": ..., "code": ...} when it ended. Standard library and the preloaded libraries
 only, and nothing of the project is imported: the steps find the interpreter as a fresh one
 would, except that these libraries are already loaded.
@@ -25,8 +23,7 @@ import signal
 import sys
 from pathlib import Path
 
-FIRST = ("boto3", "botocore.session")  # every step makes AWS clients; imported before "ready"
-PRELOAD = (  # the model steps' libraries, imported after "ready", between requests
+PRELOAD = (
     "numpy",
     "scipy.sparse",
     "sklearn.feature_extraction.text",
@@ -34,6 +31,8 @@ PRELOAD = (  # the model steps' libraries, imported after "ready", between reque
     "sklearn.metrics",
     "sklearn.pipeline",
     "joblib",
+    "boto3",
+    "botocore.session",
 )
 BOTOCORE_SERVICES = ("s3", "sagemaker", "sts")
 WARM_UP_KEY = "warm-up"  # credentials of the clients made to parse the descriptions: they make no call
@@ -132,47 +131,36 @@ class Helper:
             request_id = self.running.pop(pid, None)
             self.reply({"id": request_id, "pid": pid, "code": os.waitstatus_to_exitcode(status)})
 
-    def poll(self, timeout: float | None) -> bool:
-        """Fork the requests that came in, report the steps that ended (waiting up to `timeout`
-        seconds, None: until something happens); False once the launcher closed its end."""
+    def serve(self) -> None:
         import select
 
         stdin = sys.stdin.fileno()
-        readable, _, _ = select.select([stdin, self.wakeup], [], [], timeout)  # retried after a signal (PEP 475)
-        if self.wakeup in readable:
-            os.read(self.wakeup, 4096)
-        self.reap()  # also after a request: a SIGCHLD may have come in between
-        if stdin in readable:
-            chunk = os.read(stdin, 65536)
-            if not chunk:
-                return False  # the run is over
-            *lines, self.buffer = (self.buffer + chunk).split(b"\n")
-            for line in filter(None, lines):
-                self.start(line)
-        return True
+        while True:
+            readable, _, _ = select.select([stdin, self.wakeup], [], [])  # retried after a signal (PEP 475)
+            if self.wakeup in readable:
+                os.read(self.wakeup, 4096)
+            self.reap()  # also after a request: a SIGCHLD may have come in between
+            if stdin in readable:
+                chunk = os.read(stdin, 65536)
+                if not chunk:
+                    return  # the launcher closed its end: the run is over
+                *lines, self.buffer = (self.buffer + chunk).split(b"\n")
+                for line in filter(None, lines):
+                    self.start(line)
 
 
 def serve() -> None:
-    """Import what every step needs (boto3, botocore's descriptions), say ready, then import the
-    rest of PRELOAD module by module, forking the requests that came in between two modules (a
-    step that needs a module not imported yet imports it itself, as a fresh interpreter would);
-    then fork one step per request line until stdin closes."""
+    """Import PRELOAD once, warm botocore, then fork one step per request line on stdin."""
     import importlib
 
-    for name in FIRST:
+    for name in PRELOAD:
         with contextlib.suppress(ImportError):
             importlib.import_module(name)
     with contextlib.suppress(ImportError):
         _warm_botocore()
     helper = Helper()
     helper.reply({"ready": True})
-    for name in PRELOAD:
-        with contextlib.suppress(ImportError):
-            importlib.import_module(name)
-        if not helper.poll(0):
-            return
-    while helper.poll(None):
-        pass
+    helper.serve()
 
 
 if __name__ == "__main__":
