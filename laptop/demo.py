@@ -161,7 +161,8 @@ def steps(sessions: list[EnvSession], hooks: PipelineHooks, servers: list, say, 
     if served is not None:
         from laptop.drift_demo import show as show_drift
 
-        show_drift(prod[0], say, served=served)
+        server, url, records = served
+        show_drift(prod[0], say, served=(server, url), records=records)
     return results
 
 

@@ -29,7 +29,11 @@ class EnvResult:
     latency_ms: float | None = None
 
 
-def _latency(url: str, count: int = 10) -> float:
+LATENCY_REQUESTS = 10
+PROBE_REQUESTS = 1 + LATENCY_REQUESTS  # what `probe` sends an endpoint
+
+
+def _latency(url: str, count: int = LATENCY_REQUESTS) -> float:
     timings = []
     for i in range(count):
         body = json.dumps({"instances": [DEMO_TEXTS[i % len(DEMO_TEXTS)]]}).encode()
@@ -108,19 +112,20 @@ def fetch_verified(session: EnvSession) -> tuple[str, dict[str, str], int]:
     )
 
 
-def serve(session: EnvSession, servers: list, say: Callable[[str], None]) -> str:
-    """Serve the model the env's endpoint deployed on 127.0.0.1 (the env's port, else any free one)."""
+def serve(session: EnvSession, servers: list, say: Callable[[str], None], capture: dict | None = None) -> tuple:
+    """Serve the model the env's endpoint deployed on 127.0.0.1 (the env's port, else any free one);
+    `capture`: data capture settings for the server's environment. Returns (server, url)."""
     from inference.server import start_server
 
     model_dir, environ, version = fetch_verified(session)
-    environ.update(DEMO_SERVER_ENV)
+    environ.update({**DEMO_SERVER_ENV, **(capture or {})})
     try:
         server, url = start_server(model_dir, port=local_port(session.cfg, session.env), env=environ)
     except OSError:
         server, url = start_server(model_dir, env=environ)  # default port taken: any free port
     servers.append(server)
-    say(f"  serve      {url}  (model package v{version})")
-    return url
+    say(f"  serve      {url}  (model package v{version}{', data capture on' if capture else ''})")
+    return server, url
 
 
 def probe(url: str, say: Callable[[str], None]) -> float:
@@ -151,30 +156,27 @@ def serve_all(sessions: list[EnvSession], trained: list[Trained], servers: list,
               drift: EnvSession | None = None) -> tuple[list[EnvResult], tuple | None]:  # fmt: skip
     """Every env at once (each is its own account): approve (-> auto-deploy), then serve the
     deployed model locally (each server starts its own interpreter: started together they
-    overlap), with `drift`'s capturing server for the drift part (returned as (server, url));
-    then each env invoked. Output stays grouped per env."""
+    overlap); then each env invoked. `drift`'s endpoint is served with data capture on, for the
+    drift part, and returned as (server, url, captured records once the probe's are written).
+    Output stays grouped per env."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from laptop.drift_demo import start_capture_server
+    from laptop.drift_demo import capture_settings, captured_records
 
     logs: list[list[str]] = [[] for _ in sessions]
-    with ThreadPoolExecutor(max_workers=len(sessions) + 1, thread_name_prefix="demo-serve") as pool:
 
-        def capture(session: EnvSession) -> tuple:
-            served = start_capture_server(session)
-            servers.append(served[0])  # stopped with the others, also when another env failed
-            return served
+    def deploy_and_serve(session: EnvSession, item: Trained, log: list[str]):
+        result = deploy_env(session, item, log.append)
+        capture = capture_settings(session) if session is drift else None
+        return result, serve(session, servers, log.append, capture)
 
-        def deploy_and_serve(session: EnvSession, item: Trained, log: list[str]):
-            result = deploy_env(session, item, log.append)
-            capturing = pool.submit(capture, session) if session is drift else None
-            return result, serve(session, servers, log.append), capturing
-
+    with ThreadPoolExecutor(max_workers=len(sessions), thread_name_prefix="demo-serve") as pool:
         outcomes = list(pool.map(deploy_and_serve, sessions, trained, logs))
-        capturing = next((c for _, _, c in outcomes if c is not None), None)
-        served = capturing.result() if capturing is not None else None
-    for (result, url, _), log in zip(outcomes, logs, strict=True):
+    served = next((served for (_, served), s in zip(outcomes, sessions, strict=True) if s is drift), None)
+    if served is not None:  # the drift part waits for what the probes below make it capture
+        served = (*served, captured_records(drift) + PROBE_REQUESTS)
+    for (result, (_, url)), log in zip(outcomes, logs, strict=True):
         for line in log:
             say(line)
         result.latency_ms = probe(url, say)
-    return [result for result, _, _ in outcomes], served
+    return [result for result, _ in outcomes], served

@@ -81,6 +81,11 @@ def _deliver(session: EnvSession, say: Callable[[str], None]) -> None:
             )
 
 
+def captured_records(session: EnvSession) -> int:
+    """Captured records under the env's capture URI now."""
+    return _captured(session.s3, session.cfg.data_capture_uri(session.env))
+
+
 def _captured(s3, uri: str) -> int:
     """Captured records under `uri` (one JSON line each)."""
     from awsenv.s3uri import split_s3_uri
@@ -100,26 +105,32 @@ def _wait_for_capture(s3, uri: str, records: int, timeout: float = 30.0) -> None
         time.sleep(POLL_SECONDS)
 
 
-def start_capture_server(session: EnvSession):
-    """The env's deployed model served on 127.0.0.1 with data capture to the env's capture URI:
-    (server, url). The demo starts it together with the other local endpoints."""
+def capture_settings(session: EnvSession) -> dict[str, str]:
+    """A local server's environment for data capture to the env's capture URI (the SageMaker
+    format and prefixes; written every CAPTURE_SECONDS)."""
     from inference.capture import capture_environ
+
+    cfg, env = session.cfg, session.env
+    return capture_environ(session, cfg.data_capture_uri(env), cfg.endpoint_name(env), max_seconds=CAPTURE_SECONDS)
+
+
+def start_capture_server(session: EnvSession):
+    """The env's deployed model served on 127.0.0.1 with data capture on: (server, url)."""
     from inference.server import start_server
     from laptop.demo_endpoints import fetch_verified
 
-    cfg, env = session.cfg, session.env
     model_dir, environ, _ = fetch_verified(session)
-    environ.update(
-        capture_environ(session, cfg.data_capture_uri(env), cfg.endpoint_name(env), max_seconds=CAPTURE_SECONDS)
-    )
-    return start_server(model_dir, env=environ)
+    return start_server(model_dir, env={**environ, **capture_settings(session)})
 
 
-def show(session: EnvSession, say: Callable[[str], None] = print, phases=None, served=None) -> float:
+def show(session: EnvSession, say: Callable[[str], None] = print, phases=None, served=None,
+         records: int | None = None) -> float:  # fmt: skip
     """The drift part of the demo on `session`'s env (an emulator `EnvSession`, prod in the demo);
     returns its duration in seconds. `phases`: (name, texts) pairs, by default in-domain sample
-    transcriptions, then shifted texts. `served`: (server, url) from `start_capture_server`,
-    stopped by whoever started it; None: started and stopped here."""
+    transcriptions, then shifted texts. `served`: (server, url) of a server capturing to the env's
+    capture URI (`capture_settings`), stopped by whoever started it; `records`: how many captured
+    records the URI holds once what that server answered so far is written (default: what it
+    holds now); None: a server started and stopped here."""
     from monitoring.alarm import drift_alarm
     from monitoring.job import MonitorTarget, run
 
@@ -129,7 +140,7 @@ def show(session: EnvSession, say: Callable[[str], None] = print, phases=None, s
     uri = cfg.data_capture_uri(env)
     session.client("cloudwatch").put_metric_alarm(**drift_alarm(cfg, env))  # terraform creates it on AWS
     say(f"== drift monitoring ({env}: {url}, capture to {uri})")
-    sent = _captured(session.s3, uri)
+    sent = _captured(session.s3, uri) if records is None else records
     try:
         for phase, texts in phases or (("in-domain", in_domain_texts()), ("shifted", shifted_texts())):
             _send(url, texts)
