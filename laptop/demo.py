@@ -1,4 +1,4 @@
-"""`make demo`: the whole dev -> staging -> prod story on the local emulator, in about 30 s.
+"""`make demo`: the whole dev -> staging -> prod story on the local emulator, in 20–30 s on 2 shared cores.
 
 For each environment: upload the sample data, run the training pipeline locally, approve the
 new model package (the approval event runs the auto-deploy handler, which creates or updates
