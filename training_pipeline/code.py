@@ -111,7 +111,9 @@ def upload_code(session: EnvSession) -> str:
         if error.response.get("Error", {}).get("Code") != "NoSuchBucket":
             raise
         fix = f"invoke data.upload --env={env} --local" if session.local else f"invoke deploy --env={env}"
-        raise UserError(f"s3: bucket '{bucket}' does not exist in the {env} account; create it first (`{fix}`)") from None
+        raise UserError(
+            f"s3: bucket '{bucket}' does not exist in the {env} account; create it first (`{fix}`)"
+        ) from None
     return prefix
 
 
