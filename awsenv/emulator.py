@@ -18,6 +18,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -30,6 +31,7 @@ from awsenv.errors import UserError
 STATE_DIR = REPO_ROOT / ".emulator"
 HEALTH_PATH = "/moto-api/"
 START_TIMEOUT_S = 20.0
+POLL_S = 0.02  # start/stop checks: a loopback connect or a kill(pid, 0), cheap
 
 
 class EmulatorError(UserError):
@@ -178,7 +180,7 @@ def start(cfg: Config, state_dir: Path = STATE_DIR, timeout: float = START_TIMEO
         if healthy(cfg.emulator_url, timeout=0.5):
             verify_accounts(cfg)
             return Status(True, cfg.emulator_url, process.pid, f"running at {cfg.emulator_url} (pid {process.pid})")
-        time.sleep(0.1)
+        time.sleep(POLL_S)
     stop(cfg, state_dir)
     raise EmulatorError(f"emulator: no answer on {cfg.emulator_url} after {timeout:.0f} s; see {_log_file(state_dir)}")
 
@@ -195,7 +197,7 @@ def stop(cfg: Config, state_dir: Path = STATE_DIR, timeout: float = 10.0) -> str
         os.killpg(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and _read_pid(state_dir) is not None:
-        time.sleep(0.1)
+        time.sleep(POLL_S)
     if _read_pid(state_dir) is not None:
         os.killpg(pid, signal.SIGKILL)
     _pid_file(state_dir).unlink(missing_ok=True)
@@ -212,16 +214,15 @@ def serve(port: int) -> None:
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     print(json.dumps({"listening": f"http://127.0.0.1:{port}", "pid": os.getpid()}), flush=True)
-    stopping = {"now": False}
-
-    def _stop(*_):
-        stopping["now"] = True
-
-    signal.signal(signal.SIGTERM, _stop)
-    signal.signal(signal.SIGINT, _stop)
-    while not stopping["now"]:
-        time.sleep(0.2)
-    server.stop()
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    signal.signal(signal.SIGINT, lambda *_: stopping.set())
+    stopping.wait()  # woken by the signal itself, not by polling
+    # The state is in memory only: nothing to save. Stop accepting, then exit at once rather than
+    # wait for the server loop's next poll and for idle keep-alive connections.
+    server._server.socket.close()
+    sys.stdout.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from functools import cache
 
 from awsenv.config import REPO_ROOT, Config
-from awsenv.sessions import _botocore_session, _emulator_session_class
+from awsenv.sessions import _botocore_session, _emulator_session_class, share_botocore_loaders
 
 SAGEMAKER_SDK_CONFIG = REPO_ROOT / "awsenv" / "sagemaker-sdk.yaml"
 
@@ -74,9 +74,13 @@ def import_sagemaker_sdk(region: str) -> None:
       which would make every library print its INFO lines from then on. During the import the
       root logger holds Python's own last-resort handler (what prints WARNING and above when no
       handler is set), which makes that call a no-op and prints what would be printed anyway.
-    * every config lookup re-validates the (unchanged) config file against its JSON schema,
-      ~50 validations of ~0.2 s per definition: each distinct config is validated once.
+    * every config lookup (and every session the SDK makes, one per processing step) re-validates
+      the (unchanged) config file against its JSON schema, ~50 validations of ~0.2 s per
+      definition: each distinct config is validated once per validator;
+    * each of those sessions parses botocore's service descriptions anew: they share one loader
+      (`share_botocore_loaders`).
     """
+    share_botocore_loaders()
     root = logging.getLogger()
     added = logging.lastResort is not None and not root.handlers
     if added:
@@ -91,21 +95,32 @@ def import_sagemaker_sdk(region: str) -> None:
     _validate_sdk_config_once()
 
 
+# Where the SDK binds its config validator: the class method and, imported by name, the function.
+_VALIDATOR_MODULES = ("sagemaker.core.config.config", "sagemaker.core.helper.session_helper",
+                      "sagemaker.core.local.local_session")  # fmt: skip
+
+
 def _validate_sdk_config_once() -> None:
+    import importlib
     import json
 
     from sagemaker.core.config.config_manager import SageMakerConfig
 
-    original = SageMakerConfig.validate_sagemaker_config
-    seen: set[str] = set()
+    seen: set[tuple[int, str]] = set()
 
-    def validate_once(sagemaker_config: dict | None = None) -> None:
-        key = json.dumps(sagemaker_config, sort_keys=True, default=str)
-        if key not in seen:
-            original(sagemaker_config)
-            seen.add(key)
+    def once(original):
+        def validate_once(sagemaker_config: dict | None = None) -> None:
+            key = (id(original), json.dumps(sagemaker_config, sort_keys=True, default=str))
+            if key not in seen:
+                original(sagemaker_config)
+                seen.add(key)
 
-    SageMakerConfig.validate_sagemaker_config = staticmethod(validate_once)
+        return validate_once
+
+    SageMakerConfig.validate_sagemaker_config = staticmethod(once(SageMakerConfig.validate_sagemaker_config))
+    for name in _VALIDATOR_MODULES:
+        module = importlib.import_module(name)
+        module.validate_sagemaker_config = once(module.validate_sagemaker_config)
 
 
 OFFLINE_ENDPOINT = "http://127.0.0.1:9"  # the discard port: a stray call fails at once, locally

@@ -65,6 +65,23 @@ def _shared_loader():
     return create_loader()
 
 
+@cache
+def _loader_for(search_path: str | None):
+    from botocore.loaders import create_loader
+
+    return _shared_loader() if search_path is None else create_loader(search_path)
+
+
+def share_botocore_loaders() -> None:
+    """Every botocore session made from now on in this process (also the ones libraries make
+    for themselves, e.g. the SageMaker SDK's one per processing step) shares one data loader
+    per data path: a service description is parsed once per process (~0.1 s each), not once
+    per session. The files read and the models built are the same."""
+    import botocore.session
+
+    botocore.session.create_loader = _loader_for
+
+
 def _botocore_session():
     import botocore.session
 

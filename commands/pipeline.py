@@ -72,18 +72,23 @@ def run(c, env, local=False, wait=False, image_tag="", param=None, family=""):
     """Run the env's pipeline: on AWS (start an execution) or, with --local, on the emulator."""
     cfg = env_config(env)
     parameters = _parameters(param or [])
+    if local:
+        from training_pipeline.local_executor.launcher import WarmLauncher
+
+        with WarmLauncher() as step_launcher, user_errors():  # its helper warms up from here on
+            from awsenv.sessions import EnvSession
+            from laptop.events import subscribe_auto_deploy
+            from training_pipeline.local_executor import run_local
+
+            session = EnvSession(cfg, env, local=True)
+            subscribe_auto_deploy(session)  # as the EventBridge rule does on AWS
+            run_local(session, _image_tag(image_tag), parameters, family=family, step_launcher=step_launcher)
+        return
     with user_errors():
         from awsenv.sessions import EnvSession
 
         family = cfg.model_family(env, family)
         session = EnvSession(cfg, env, local=local)
-        if local:
-            from laptop.events import subscribe_auto_deploy
-            from training_pipeline.local_executor import run_local
-
-            subscribe_auto_deploy(session)  # as the EventBridge rule does on AWS
-            run_local(session, _image_tag(image_tag), parameters, family=family)
-            return
         from training_pipeline.pipeline import start_execution
 
         result = start_execution(session, parameters, wait=wait)

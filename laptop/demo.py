@@ -1,4 +1,4 @@
-"""`make demo`: the whole dev -> staging -> prod story on the local emulator, in about 30 s.
+"""`make demo`: the whole dev -> staging -> prod story on the local emulator, in 20–30 s on 2 shared cores.
 
 For each environment: upload the sample data, run the training pipeline locally, approve the
 new model package (the approval event runs the auto-deploy handler, which creates or updates
@@ -14,76 +14,56 @@ the rule `laptop.events` subscribes with the pattern terraform gives the real ru
 
 from __future__ import annotations
 
-import json
 import logging
 import signal
-import statistics
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from awsenv.config import ENVIRONMENTS, Config
-from awsenv.errors import UserError
+from awsenv.config import ENVIRONMENTS, REPO_ROOT, Config
 from awsenv.sessions import EnvSession
-from inference.client import SAMPLE_TEXTS, format_prediction, http_call, local_port, predictions
-
-DEMO_TEXTS = SAMPLE_TEXTS[:3]
+from laptop.demo_endpoints import EnvResult, Trained, serve_all
 
 
 @dataclass
 class PipelineHooks:
     """upload(session, say) -> input data URI; train(session, input_uri, approval, say) -> package ARN
-    (`session`: the env's emulator `EnvSession`)."""
+    (`session`: the env's emulator `EnvSession`); prepare(cfg, envs), if set, runs in the background
+    from the demo's start until the pipelines start (work that needs no emulator); close() at the end."""
 
     upload: Callable[..., str]
     train: Callable[..., str | None]
-
-
-@dataclass
-class EnvResult:
-    env: str
-    version: int | None = None
-    accuracy: float | None = None
-    endpoint: str = ""
-    deploy: str = ""
-    latency_ms: float | None = None
+    prepare: Callable[[Config, tuple[str, ...]], None] | None = None
+    close: Callable[[], None] = lambda: None
 
 
 def training_pipeline_hooks() -> PipelineHooks:
-    """The training pipeline's own entry points: data upload and the local executor."""
+    """The training pipeline's own entry points: data upload and the local executor. The envs'
+    runs share one step launcher, whose helper starts importing the steps' libraries at once;
+    `prepare` renders each env's definition (cached by its inputs) while the emulator starts."""
     from training_pipeline.local_executor import run_local
+    from training_pipeline.local_executor.launcher import WarmLauncher
     from training_pipeline.upload import upload as upload_dataset
+
+    step_launcher = WarmLauncher()
 
     def upload(session: EnvSession, say: Callable[[str], None]) -> str:
         return upload_dataset(session, progress=lambda line: None)["dataset_uri"]
 
     def train(session: EnvSession, input_uri: str, approval: str, say: Callable[[str], None]) -> str | None:
         parameters = {"InputDataUri": input_uri, "ModelApprovalStatus": approval}
-        return run_local(session, parameters=parameters, say=say).get("model_package_arn")
+        return run_local(session, parameters=parameters, say=say, step_launcher=step_launcher).get("model_package_arn")
 
-    return PipelineHooks(upload, train)
+    def prepare(cfg: Config, envs: tuple[str, ...]) -> None:  # a miss renders again in run_local
+        import subprocess
 
+        from training_pipeline.local_executor.definitions import render_ahead
 
-def _latency(url: str, count: int = 10) -> float:
-    timings = []
-    for i in range(count):
-        body = json.dumps({"instances": [DEMO_TEXTS[i % len(DEMO_TEXTS)]]}).encode()
-        started = time.perf_counter()
-        status, _ = http_call(url, body, "application/json")
-        timings.append((time.perf_counter() - started) * 1000)
-        if status != 200:
-            raise UserError(f"demo: local endpoint {url} answered HTTP {status}")
-    return statistics.median(timings)
+        subprocess.run(render_ahead(envs), cwd=REPO_ROOT, capture_output=True, check=False)  # noqa: S603
 
-
-@dataclass
-class Trained:
-    env: str
-    input_uri: str
-    package_arn: str | None
-    seconds: float
-    log: list[str]
+    return PipelineHooks(upload, train, prepare, step_launcher.close)
 
 
 def train_env(session: EnvSession, hooks: PipelineHooks) -> Trained:
@@ -93,82 +73,6 @@ def train_env(session: EnvSession, hooks: PipelineHooks) -> Trained:
     input_uri = hooks.upload(session, log.append)
     arn = hooks.train(session, input_uri, "PendingManualApproval", log.append)
     return Trained(session.env, input_uri, arn, time.monotonic() - started, log)
-
-
-def _pipeline_lines(log: list[str]) -> list[str]:
-    return [f"             {line.strip()}" for line in log if line.startswith(("evaluation:", "pipeline:"))]
-
-
-def pick_package(sm, cfg: Config, trained: Trained, say: Callable[[str], None]):
-    """The package the pipeline just registered, or (none registered) the newest approved one."""
-    from inference import registry
-
-    if trained.package_arn is not None:
-        package = registry.describe(sm, trained.package_arn)
-        say(f"  pipeline   {trained.seconds:.1f} s: model package v{package.version} ({package.status})")
-        return package
-    say(f"  pipeline   {trained.seconds:.1f} s: no new model package; serving the approved one")
-    package = registry.latest_approved(sm, cfg.model_package_group(trained.env))
-    if package is None:
-        raise UserError(
-            f"demo: {trained.env}: the pipeline registered no model and none is approved; see the pipeline log"
-        )
-    return package
-
-
-def approve(session: EnvSession, package, say: Callable[[str], None]) -> str:
-    """Approve `package`; its state-change event reaches the auto-deploy rule on the env's bus."""
-    from inference import registry
-    from laptop.events import deliver_model_package_change
-
-    env = session.env
-    registry.set_approval(session.sagemaker, package.group, package.version, "Approved", "approved by make demo")
-    action = deliver_model_package_change(session, package.arn)
-    if action["action"] == "failed":
-        raise UserError(f"demo: {env}: the auto-deploy handler failed: {action['reason']}")
-    say(f"  approve    v{package.version} -> auto-deploy: {action['action']} {action.get('config', '')}".rstrip())
-    return action["action"]
-
-
-def serve(session: EnvSession, servers: list, say: Callable[[str], None]) -> str:
-    """Serve the model the env's endpoint deployed on 127.0.0.1 (the env's port, else any free one)."""
-    from inference.artifacts import load_deployed
-    from inference.deployer import Target
-    from inference.server import start_server
-
-    deployed = load_deployed(session, Target.from_session(session))
-    try:
-        server, url = start_server(deployed.model_dir, port=local_port(session.cfg, session.env))
-    except OSError:
-        server, url = start_server(deployed.model_dir)  # default port taken: any free port
-    servers.append(server)
-    say(f"  serve      {url}  (model package v{deployed.info['version']})")
-    return url
-
-
-def probe(url: str, say: Callable[[str], None]) -> float:
-    """Predict the demo texts once (printed), then the median latency of single requests."""
-    status, payload = http_call(url, json.dumps({"instances": list(DEMO_TEXTS)}).encode(), "application/json")
-    for text, prediction in zip(DEMO_TEXTS, predictions(status, payload), strict=True):
-        say("  " + format_prediction(text, prediction, width=56))
-    return _latency(url)
-
-
-def serve_env(session: EnvSession, trained: Trained, servers: list, say: Callable[[str], None]) -> EnvResult:
-    """Approve the new package (-> auto-deploy), serve the deployed model locally, invoke it."""
-    from inference import registry
-
-    cfg, env = session.cfg, session.env
-    say(f"== {env} (account {cfg.accounts[env]})")
-    say(f"  data       {trained.input_uri}")
-    package = pick_package(session.sagemaker, cfg, trained, say)
-    for line in _pipeline_lines(trained.log):
-        say(line)
-    result = EnvResult(env, version=package.version, endpoint=cfg.endpoint_name(env))
-    result.accuracy = registry.accuracy(session.s3, package)
-    result.deploy = approve(session, package, say)
-    result.latency_ms = probe(serve(session, servers, say), say)
-    return result
 
 
 def train_all(sessions: list[EnvSession], hooks: PipelineHooks) -> list[Trained]:
@@ -224,27 +128,41 @@ def print_summary(results: list[EnvResult], started_at: float, say: Callable[[st
 
 
 def stop(cfg: Config, servers: list, started_emulator: bool, say: Callable[[str], None]) -> None:
-    """Stop what the demo started: the local endpoints, and the emulator if it was not running."""
+    """Stop what the demo started: the local endpoints (all at once), and the emulator if it was not running."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from awsenv import emulator
 
-    for server in servers:
+    def _stop(server) -> None:
         server.shutdown()
         server.server_close()
+
+    if servers:
+        with ThreadPoolExecutor(max_workers=len(servers), thread_name_prefix="demo-stop") as pool:
+            list(pool.map(_stop, servers))
     if started_emulator:
         say(f"emulator   {emulator.stop(cfg)}")
 
 
-def steps(sessions: list[EnvSession], hooks: PipelineHooks, servers: list, say) -> list[EnvResult]:
-    """The demo's steps, in order (one emulator `EnvSession` per env, used throughout)."""
+def steps(sessions: list[EnvSession], hooks: PipelineHooks, servers: list, say, drift: bool = False) -> list[EnvResult]:
+    """The demo's steps, in order (one emulator `EnvSession` per env, used throughout); with
+    `drift`, the drift part on prod after the schedule."""
     subscribe(sessions, say)
     say(f"pipelines  running for {', '.join(s.env for s in sessions)} (in parallel: one account each)")
+    started = time.monotonic()
     trained = train_all(sessions, hooks)
-    results = [serve_env(session, item, servers, say) for session, item in zip(sessions, trained, strict=True)]
+    say(f"pipelines  finished in {time.monotonic() - started:.1f} s; approving and serving each env's model")
     prod = [session for session in sessions if session.env == "prod"]
+    results, served = serve_all(sessions, trained, servers, say, drift=prod[0] if drift and prod else None)
     if prod:
         from laptop.schedule import register_schedule
 
         say(f"schedule   {register_schedule(prod[0])}")
+    if served is not None:
+        from laptop.drift_demo import show as show_drift
+
+        server, url, records = served
+        show_drift(prod[0], say, served=(server, url), records=records)
     return results
 
 
@@ -262,16 +180,35 @@ def run(cfg: Config, hooks: PipelineHooks | None = None, envs: tuple[str, ...] =
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, _terminate)
+    hooks = hooks or training_pipeline_hooks()
     try:
+        preparing = _background(hooks.prepare, cfg, envs)
         started_emulator = start_emulator(cfg, say)
         sessions = [EnvSession(cfg, env, local=True) for env in envs]
-        results = steps(sessions, hooks or training_pipeline_hooks(), servers, say)
-        if drift and "prod" in envs:
-            from laptop.drift_demo import show as show_drift
-
-            show_drift(sessions[envs.index("prod")], say)
+        if preparing is not None:
+            preparing.result()
+        results = steps(sessions, hooks, servers, say, drift=drift)
         print_summary(results, started_at, say)
         return results
     finally:
+        hooks.close()
         stop(cfg, servers, started_emulator, say)
         signal.signal(signal.SIGTERM, previous)
+
+
+def _background(function: Callable | None, *args):
+    """`function(*args)` in a daemon thread; a Future for its result (None without a function)."""
+    if function is None:
+        return None
+    from concurrent.futures import Future
+
+    future: Future = Future()
+
+    def target() -> None:
+        try:
+            future.set_result(function(*args))
+        except BaseException as error:
+            future.set_exception(error)
+
+    threading.Thread(target=target, name="demo-prepare", daemon=True).start()
+    return future

@@ -21,7 +21,8 @@ from awsenv.sessions import EnvSession
 
 TRAFFIC = 120  # records per phase (the monitor needs MIN_RECORDS)
 BATCH = 20  # texts per request
-CAPTURE_SECONDS = 0.3  # the server writes captured records this often
+CAPTURE_SECONDS = 0.1  # the server writes captured records this often
+POLL_SECONDS = 0.05  # how often the emulator's bucket is listed while waiting for them (loopback: cheap)
 SHIFTED_WORDS = (
     *("invoice", "refund", "password", "login", "account", "order", "shipment", "delivered", "parcel"),
     *("warehouse", "subscription", "cancel", "upgrade", "router", "wifi", "firmware", "reboot", "printer"),
@@ -80,6 +81,11 @@ def _deliver(session: EnvSession, say: Callable[[str], None]) -> None:
             )
 
 
+def captured_records(session: EnvSession) -> int:
+    """Captured records under the env's capture URI now."""
+    return _captured(session.s3, session.cfg.data_capture_uri(session.env))
+
+
 def _captured(s3, uri: str) -> int:
     """Captured records under `uri` (one JSON line each)."""
     from awsenv.s3uri import split_s3_uri
@@ -96,30 +102,45 @@ def _wait_for_capture(s3, uri: str, records: int, timeout: float = 30.0) -> None
     while (found := _captured(s3, uri)) < records:
         if time.monotonic() > deadline:
             raise UserError(f"demo: {found} of {records} captured records reached {uri} in {timeout:.0f} s")
-        time.sleep(0.2)
+        time.sleep(POLL_SECONDS)
 
 
-def show(session: EnvSession, say: Callable[[str], None] = print, phases=None) -> float:
+def capture_settings(session: EnvSession) -> dict[str, str]:
+    """A local server's environment for data capture to the env's capture URI (the SageMaker
+    format and prefixes; written every CAPTURE_SECONDS)."""
+    from inference.capture import capture_environ
+
+    cfg, env = session.cfg, session.env
+    return capture_environ(session, cfg.data_capture_uri(env), cfg.endpoint_name(env), max_seconds=CAPTURE_SECONDS)
+
+
+def start_capture_server(session: EnvSession):
+    """The env's deployed model served on 127.0.0.1 with data capture on: (server, url)."""
+    from inference.server import start_server
+    from laptop.demo_endpoints import fetch_verified
+
+    model_dir, environ, _ = fetch_verified(session)
+    return start_server(model_dir, env={**environ, **capture_settings(session)})
+
+
+def show(session: EnvSession, say: Callable[[str], None] = print, phases=None, served=None,
+         records: int | None = None) -> float:  # fmt: skip
     """The drift part of the demo on `session`'s env (an emulator `EnvSession`, prod in the demo);
     returns its duration in seconds. `phases`: (name, texts) pairs, by default in-domain sample
-    transcriptions, then shifted texts."""
-    from inference.artifacts import load_deployed
-    from inference.capture import capture_environ
-    from inference.deployer import Target
-    from inference.server import start_server
+    transcriptions, then shifted texts. `served`: (server, url) of a server capturing to the env's
+    capture URI (`capture_settings`), stopped by whoever started it; `records`: how many captured
+    records the URI holds once what that server answered so far is written (default: what it
+    holds now); None: a server started and stopped here."""
     from monitoring.alarm import drift_alarm
     from monitoring.job import MonitorTarget, run
 
     started = time.monotonic()
     cfg, env = session.cfg, session.env
-    deployed = load_deployed(session, Target.from_session(session))
+    server, url = served or start_capture_server(session)
     uri = cfg.data_capture_uri(env)
-    server, url = start_server(
-        deployed.model_dir, env=capture_environ(session, uri, cfg.endpoint_name(env), max_seconds=CAPTURE_SECONDS)
-    )
     session.client("cloudwatch").put_metric_alarm(**drift_alarm(cfg, env))  # terraform creates it on AWS
     say(f"== drift monitoring ({env}: {url}, capture to {uri})")
-    sent = _captured(session.s3, uri)
+    sent = _captured(session.s3, uri) if records is None else records
     try:
         for phase, texts in phases or (("in-domain", in_domain_texts()), ("shifted", shifted_texts())):
             _send(url, texts)
@@ -131,7 +152,8 @@ def show(session: EnvSession, say: Callable[[str], None] = print, phases=None) -
                 say(f"             {line}")
             _deliver(session, say)
     finally:
-        server.shutdown()
+        if served is None:
+            server.shutdown()
     seconds = time.monotonic() - started
     say(f"  drift part {seconds:.1f} s")
     return seconds

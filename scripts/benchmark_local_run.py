@@ -8,10 +8,13 @@
 * local run: `run_local` (definition, code upload, Preprocess -> Train -> Evaluate -> gate ->
   Register as subprocesses under the container contract) on this script's own in-process
   emulator (a free loopback port; your `invoke emulator.start` server is not touched);
-* demo: `invoke demo` as a user runs it (`make demo`), on an emulator it starts on a free port;
+  Also printed: how long the run's step helper took to warm up (`helper_ready_s`), the seconds
+  before the first step (`before_steps_s`), each step's seconds and, of those, its process's;
+* demo: `invoke demo` as a user runs it (`make demo`), on an emulator it starts on a free port,
+  with the seconds of its phases (from the times its output lines appear);
 * invoke --list: the median of 5 runs.
-Prints one JSON line: seconds of each, and the ratios run/reference and demo/reference
-(targets: <= 3 and <= 6; `invoke --list` <= 0.3 s).
+Prints one JSON line: seconds of each, the ratios run/reference and demo/reference (targets:
+<= 3 and <= 6; `invoke --list` <= 0.3 s) and the load average at the end.
 """
 
 from __future__ import annotations
@@ -81,28 +84,49 @@ def local_run(csv: Path, env: str) -> tuple[float, dict]:
         cfg = load_config(env_file=REPO_ROOT / ".env.example", environ={"EMULATOR_PORT": str(port)})
         from awsenv.sessions import EnvSession
         from training_pipeline.local_executor import run_local
+        from training_pipeline.local_executor.launcher import WarmLauncher
         from training_pipeline.upload import upload
 
         session = EnvSession(cfg, env, local=True)
         upload(session, csv, progress=lambda _: None)
         started = time.perf_counter()
-        with tempfile.TemporaryDirectory() as runs:
-            result = run_local(session, "0" * 40, runs_dir=Path(runs), say=lambda _: None)
-        return time.perf_counter() - started, result
+        with tempfile.TemporaryDirectory() as runs, WarmLauncher() as launcher:  # as run_local would start it
+            result = run_local(session, "0" * 40, runs_dir=Path(runs), say=lambda _: None, step_launcher=launcher)
+            seconds = time.perf_counter() - started
+        result["helper_ready_s"] = launcher.ready_seconds
+        return seconds, result
     finally:
         server.stop()
 
 
-def demo() -> float:
+DEMO_MARKS = (  # phase -> the first output line starting with it ends the phase
+    ("start_and_emulator", "emulator "),
+    ("definitions_and_rules", "pipelines  running"),
+    ("pipelines", "pipelines  finished"),
+    ("deploy_serve_probe_schedule", "== drift"),
+    ("drift", "summary"),
+)
+
+
+def demo() -> tuple[float, dict]:
+    """Seconds of `invoke demo`, and of its phases (from when each phase's first line appeared)."""
     with tempfile.TemporaryDirectory() as home:
         env = {**os.environ, "EMULATOR_PORT": str(free_port()), "PROMOTE_ENV_FILE": str(REPO_ROOT / ".env.example")}
-        env["HOME"] = home  # no ~/.aws of the user
+        env.update(HOME=home, PYTHONUNBUFFERED="1")  # no ~/.aws of the user; lines as they are printed
         started = time.perf_counter()
-        done = subprocess.run([str(INVOKE), "demo"], cwd=REPO_ROOT, env=env, capture_output=True, text=True)
+        process = subprocess.Popen([str(INVOKE), "demo"], cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT, text=True)  # fmt: skip
+        lines = [(time.perf_counter() - started, line) for line in process.stdout]
+        code = process.wait()
         seconds = time.perf_counter() - started
-    if done.returncode != 0:
-        raise SystemExit(f"benchmark: `invoke demo` failed (exit {done.returncode}):\n{done.stdout}{done.stderr}")
-    return seconds
+    if code != 0:
+        raise SystemExit(f"benchmark: `invoke demo` failed (exit {code}):\n{''.join(line for _, line in lines)}")
+    phases, previous = {}, 0.0
+    for phase, mark in DEMO_MARKS:
+        at = next((t for t, line in lines if line.startswith(mark) and t >= previous), previous)
+        phases[phase], previous = round(at - previous, 2), at
+    phases["summary_and_stop"] = round(seconds - previous, 2)
+    return seconds, phases
 
 
 def invoke_list() -> float:
@@ -127,14 +151,20 @@ def main(argv: list[str] | None = None) -> int:
         "reference_fit_s": round(reference, 2),
         "local_run_s": round(run_s, 2),
         "local_run_ratio": round(run_s / reference, 2),
+        "helper_ready_s": round(result["helper_ready_s"] or 0.0, 2),
+        "before_steps_s": round(run_s - sum(step["seconds"] for step in result["steps"].values()), 2),
         "steps_s": {name: step["seconds"] for name, step in result["steps"].items()},
+        "step_process_s": {n: s["process_seconds"] for n, s in result["steps"].items() if "process_seconds" in s},
         "accuracy": result["evaluation"]["multiclass_classification_metrics"]["accuracy"]["value"],
         "reference_accuracy": round(reference_accuracy, 6),
     }
     if not args.skip_demo:
-        demo_s = demo()
-        figures.update({"demo_s": round(demo_s, 2), "demo_ratio": round(demo_s / reference, 2)})
+        demo_s, phases = demo()
+        figures.update(
+            {"demo_s": round(demo_s, 2), "demo_ratio": round(demo_s / reference, 2), "demo_phases_s": phases}
+        )
     figures["invoke_list_s"] = round(invoke_list(), 3)
+    figures["load_average"] = [round(x, 2) for x in os.getloadavg()]
     print(json.dumps(figures))
     return 0
 

@@ -146,3 +146,39 @@ def test_code_above_awsenv_takes_an_env_session_not_aws_session(repo_root):
                 if name == "aws_session":
                     callers.append(f"{path.relative_to(repo_root)}:{node.lineno}")
     assert callers == []
+
+
+def test_shared_botocore_loaders_parse_each_service_description_once(monkeypatch):
+    import botocore.session
+
+    from awsenv.sessions import share_botocore_loaders
+
+    monkeypatch.setattr(botocore.session, "create_loader", botocore.session.create_loader)  # restored afterwards
+    share_botocore_loaders()
+    first, second = botocore.session.get_session(), botocore.session.get_session()
+    assert first.get_component("data_loader") is second.get_component("data_loader")
+    own_path = botocore.session.get_session({"data_path": ("data_path", None, None, None)})
+    own_path.set_config_variable("data_path", "/nonexistent/models")
+    assert own_path.get_component("data_loader") is not first.get_component("data_loader")
+    assert "/nonexistent/models" in own_path.get_component("data_loader").search_paths
+
+
+def test_the_sdk_validates_each_distinct_config_once_and_still_refuses_a_bad_one(monkeypatch):
+    import jsonschema
+
+    from awsenv.sagemaker_sdk import import_sagemaker_sdk
+
+    import_sagemaker_sdk("eu-west-1")
+    from sagemaker.core.config import config as sdk_config
+    from sagemaker.core.helper import session_helper
+
+    calls = []
+    original = jsonschema.validate
+    monkeypatch.setattr(jsonschema, "validate", lambda *a, **k: calls.append(a) or original(*a, **k))
+    config = {"SchemaVersion": "1.0", "SageMaker": {"PythonSDK": {"Modules": {"TelemetryOptOut": True}}}}
+    for _ in range(3):
+        sdk_config.validate_sagemaker_config(config)
+        session_helper.validate_sagemaker_config(config)
+    assert len(calls) <= 2  # once per validator at most (another test may have validated it already)
+    with pytest.raises(jsonschema.ValidationError):
+        sdk_config.validate_sagemaker_config({"SchemaVersion": "1.0", "SageMaker": {"NoSuchKey": 1}})

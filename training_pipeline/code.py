@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from awsenv.config import Config
-from awsenv.errors import UserError, is_not_found
+from awsenv.errors import UserError
 from awsenv.s3uri import split_s3_uri
 
 if TYPE_CHECKING:
@@ -94,28 +94,29 @@ def code_prefix(cfg: Config, env: str) -> str:
 
 
 def upload_code(session: EnvSession) -> str:
-    """Upload the step code to `code_prefix` (skipping what is there); return the prefix."""
+    """Upload the step code to `code_prefix` (skipping what is there: one listing of the prefix,
+    whose name is the hash of every file); return the prefix."""
     from botocore.exceptions import ClientError
 
     env = session.env
     prefix = code_prefix(session.cfg, env)
     bucket, key_prefix = split_s3_uri(prefix, need_key=True)
     s3 = session.s3
-    for name, data in code_files().items():
-        key = f"{key_prefix}/{name}"
-        try:
-            s3.head_object(Bucket=bucket, Key=key)
-            continue
-        except ClientError as error:
-            if not is_not_found(error):
-                raise
-        try:
-            s3.put_object(Bucket=bucket, Key=key, Body=data)
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") != "NoSuchBucket":
-                raise
-            fix = f"invoke data.upload --env={env} --local" if session.local else f"invoke deploy --env={env}"
-            raise UserError(
-                f"s3: bucket '{bucket}' does not exist in the {env} account; create it first (`{fix}`)"
-            ) from None
+    try:
+        present = _keys(s3, bucket, f"{key_prefix}/")
+        for name, data in code_files().items():
+            if f"{key_prefix}/{name}" not in present:
+                s3.put_object(Bucket=bucket, Key=f"{key_prefix}/{name}", Body=data)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") != "NoSuchBucket":
+            raise
+        fix = f"invoke data.upload --env={env} --local" if session.local else f"invoke deploy --env={env}"
+        raise UserError(
+            f"s3: bucket '{bucket}' does not exist in the {env} account; create it first (`{fix}`)"
+        ) from None
     return prefix
+
+
+def _keys(s3, bucket: str, prefix: str) -> set[str]:
+    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+    return {item["Key"] for page in pages for item in page.get("Contents", [])}

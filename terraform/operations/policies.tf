@@ -298,10 +298,11 @@ data "aws_iam_policy_document" "ci_environment" {
     resources = ["arn:aws:s3:::${each.value.data_bucket}"]
   }
 
-  # training_pipeline/code.py upload_code: HeadObject (s3:GetObject) + PutObject of the step code.
+  # training_pipeline/code.py upload_code: ListObjectsV2 of the code prefix (ListDataBucket above) +
+  # PutObject of the step code.
   statement {
     sid       = "StepCode"
-    actions   = ["s3:GetObject", "s3:PutObject"]
+    actions   = ["s3:PutObject"]
     resources = ["arn:aws:s3:::${each.value.data_bucket}/${each.value.pipeline_name}/code/*"]
   }
 

@@ -53,3 +53,19 @@ def test_the_key_covers_step_scripts_builder_code_and_config(cfg, repo_root, tmp
         path.write_text(original)
     other = type(cfg)(**{**cfg.__dict__, "region": "eu-central-1"})
     assert cache_key(other, "dev", "a" * 40, root) != key
+
+
+def test_rendering_ahead_renders_each_env_at_head_and_a_bad_config_is_one_line(monkeypatch, capsys):
+    from awsenv.gitinfo import head_sha
+    from training_pipeline.local_executor import definitions
+
+    seen = []
+    monkeypatch.setattr(definitions, "cached_definition", lambda cfg, env, tag, family: seen.append((env, tag, family)))
+    monkeypatch.setenv("PROMOTE_ENV_FILE", str(definitions.REPO_ROOT / ".env.example"))
+    assert definitions.main(["dev", "prod"]) == 0
+    assert seen == [("dev", head_sha(), "tfidf"), ("prod", head_sha(), "tfidf")]
+    assert definitions.render_ahead(("dev",))[-3:] == ["-m", "training_pipeline.local_executor.definitions", "dev"]
+    monkeypatch.setenv("MODEL_FAMILY_DEV", "forest")
+    assert definitions.main(["dev"]) == 1
+    error = capsys.readouterr().err.strip()
+    assert error.startswith("error:") and "'forest'" in error and "\n" not in error

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -24,8 +25,7 @@ sys.exit(int(code) if code.isdigit() else code)
 def warm():
     """One warm helper for the module (it imports scikit-learn: seconds)."""
     with WarmLauncher() as launcher:
-        launcher._ready(wait=120.0)
-        launcher.steps = 1  # past the first step: every step is forked
+        assert launcher.wait_ready()
         yield launcher
 
 
@@ -55,14 +55,85 @@ def test_a_forked_step_gets_its_own_process_argv_directory_environment_and_log(w
     assert seen["pid"] not in (os.getpid(), warm.helper.pid)
 
 
-def test_the_first_step_does_not_wait_for_the_warm_up(script, tmp_path, monkeypatch):
+def test_a_step_before_the_warm_up_waits_for_it_and_is_forked(script, tmp_path, monkeypatch):
     import training_pipeline.local_executor.launcher as module
 
     spawned = []
     monkeypatch.setattr(module, "spawn", lambda command, **kw: spawned.append(command) or 0)
     with WarmLauncher() as launcher:  # its helper is still importing
-        assert launcher.run([sys.executable, str(script)], env={}, cwd=tmp_path, log=tmp_path / "l", timeout=60) == 0
-        assert spawned == [[sys.executable, str(script)]] and launcher.steps == 1
+        code, seen, _ = run(launcher.run, script, tmp_path)
+        assert code == 0 and spawned == [] and seen["pid"] != launcher.helper.pid
+
+
+def test_steps_of_several_runs_run_at_once_from_one_helper(warm, tmp_path):
+    """Each step waits for a file the other one writes: they only finish if both run at once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    wait_for = "import os, pathlib, sys, time\nmine, other = sys.argv[1:]\npathlib.Path(mine).touch()\n"
+    wait_for += "deadline = time.monotonic() + 60\nwhile not os.path.exists(other) and time.monotonic() < deadline:\n"
+    wait_for += "    time.sleep(0.01)\nsys.exit(0 if os.path.exists(other) else 5)\n"
+    step = tmp_path / "pair.py"
+    step.write_text(wait_for)
+    a, b = str(tmp_path / "a"), str(tmp_path / "b")
+
+    def start(mine, other):
+        return warm.run([sys.executable, str(step), mine, other], env={}, cwd=tmp_path, log=tmp_path / f"{mine}.log",
+                        timeout=120)  # fmt: skip
+
+    with ThreadPoolExecutor(2) as pool:
+        assert [f.result() for f in [pool.submit(start, a, b), pool.submit(start, b, a)]] == [0, 0]
+
+
+def test_a_forked_step_makes_aws_clients_from_its_own_environment(warm, tmp_path):
+    probe = tmp_path / "client.py"
+    probe.write_text("import boto3\nc = boto3.client('sts')\nprint('step', c.meta.region_name, c.meta.endpoint_url)\n")
+    env = {"AWS_DEFAULT_REGION": "ap-south-2", "AWS_ENDPOINT_URL": "http://127.0.0.1:9", "AWS_ACCESS_KEY_ID": "k",
+           "AWS_SECRET_ACCESS_KEY": "s"}  # fmt: skip
+    assert warm.run([sys.executable, str(probe)], env=env, cwd=tmp_path, log=tmp_path / "log", timeout=60) == 0
+    assert "step ap-south-2 http://127.0.0.1:9" in (tmp_path / "log").read_text()
+
+
+def test_closing_the_launcher_stops_a_step_still_running(tmp_path):
+    import threading
+
+    slow = tmp_path / "slow.py"
+    slow.write_text("import os, pathlib, time\npathlib.Path('pid').write_text(str(os.getpid()))\ntime.sleep(60)\n")
+    launcher = WarmLauncher()
+    outcome = []
+
+    def start():
+        try:
+            outcome.append(launcher.run([sys.executable, str(slow)], env={}, cwd=tmp_path, log=tmp_path / "l",
+                                        timeout=120))  # fmt: skip
+        except RuntimeError as error:
+            outcome.append(str(error))
+
+    worker = threading.Thread(target=start)
+    worker.start()
+    pid_file = tmp_path / "pid"
+    assert launcher.wait_ready()
+    for _ in range(600):
+        if pid_file.exists() and pid_file.read_text():
+            break
+        threading.Event().wait(0.05)
+    launcher.close()
+    worker.join(timeout=30)
+    assert outcome == ["the step launcher's helper process exited"]
+    pid = int(pid_file.read_text())
+    for _ in range(200):  # SIGKILL lands within moments
+        if not _alive(pid):
+            break
+        threading.Event().wait(0.05)
+    assert not _alive(pid)
+
+
+def _alive(pid: int) -> bool:
+    """Running (not gone, not a zombie waiting for init to reap it)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")
 
 
 @pytest.mark.parametrize("start", ["warm", "spawn"])

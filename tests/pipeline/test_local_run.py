@@ -161,3 +161,23 @@ def test_a_local_run_builds_one_aws_session_and_each_client_once(emulator, small
                        runs_dir=tmp_path / "runs", say=lambda _: None)  # fmt: skip
     assert result["status"] == "Succeeded"
     assert made == {"aws_session": 1, "s3": 1, "sagemaker": 1}
+
+
+def test_code_upload_lists_the_prefix_once_and_puts_only_what_is_missing(emulator):
+    from awsenv.emulator import ensure_bucket
+    from awsenv.sessions import EnvSession
+    from training_pipeline.code import code_files, upload_code
+
+    session = EnvSession(emulator, "dev", local=True)
+    ensure_bucket(session.s3, emulator.data_bucket("dev"), emulator.region)
+    calls = []
+    session.s3.meta.events.register("before-call.s3.*", lambda model, **_: calls.append(model.name))
+    prefix = upload_code(session)
+    assert calls.count("PutObject") == len(code_files()) and calls.count("ListObjectsV2") == 1
+    bucket, key_prefix = prefix.removeprefix("s3://").split("/", 1)
+    session.s3.delete_object(Bucket=bucket, Key=f"{key_prefix}/evaluate.py")
+    calls.clear()
+    assert upload_code(session) == prefix
+    assert calls == ["ListObjectsV2", "PutObject"] and "HeadObject" not in calls
+    body = session.s3.get_object(Bucket=bucket, Key=f"{key_prefix}/evaluate.py")["Body"].read()
+    assert body == code_files()["evaluate.py"]

@@ -6,7 +6,8 @@ downloaded from the emulator's S3 into it, the script is run with this Python, a
 (processing outputs, model.tar.gz) are uploaded to where the definition says. A training job's
 CheckpointConfig is honoured: its S3 URI is copied to LocalPath before the script starts (so a
 re-run resumes) and back afterwards; managed spot settings need nothing locally. The step's
-stdout/stderr are kept in `<sandbox>/step.log`. The subprocess gets the env account's
+stdout/stderr are kept in `<sandbox>/step.log`; how long its process ran is the step's
+`process_seconds` in execution.json (the rest of its `seconds` is the transfers around it). The subprocess gets the env account's
 emulator credentials and endpoint, as the container would get the execution role.
 """
 
@@ -19,6 +20,7 @@ import os
 import re
 import sys
 import tarfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +42,7 @@ class StepContext:
     aws_env: dict[str, str]  # credentials/endpoint/region for the subprocess
     job_name: str
     launcher: object = None  # launcher.WarmLauncher of the run (None: a fresh process per step)
+    process_seconds: float = 0.0  # how long the step's process ran (the rest is transfers around it)
 
     @property
     def root(self) -> Path:
@@ -69,10 +72,13 @@ def _run(ctx: StepContext, command: list[str], env: dict[str, str], timeout: flo
     }
     ctx.log.write_text(f"$ {' '.join(command)}\n")
     start = ctx.launcher.run if ctx.launcher is not None else launcher.spawn
+    started = time.monotonic()
     try:
         code = start(command, env=full_env, cwd=cwd or ctx.sandbox, log=ctx.log, timeout=timeout)
     except launcher.StepTimeout:
         raise StepFailed(ctx.name, f"timed out after {timeout:.0f} s; log: {ctx.log}") from None
+    finally:
+        ctx.process_seconds += time.monotonic() - started
     if code != 0:
         failure = ctx.root / "output" / "failure"
         reason = failure.read_text().splitlines()[0] if failure.exists() else _last_line(ctx.log)

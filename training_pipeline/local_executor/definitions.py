@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 import tempfile
 from collections.abc import Callable
 from importlib import metadata
@@ -85,3 +86,30 @@ def cached_definition(cfg: Config, env: str, image_tag: str, *, render: Callable
     text = render(cfg, env, image_tag, family) if family else render(cfg, env, image_tag)
     _write_atomically(path, text)
     return text, False
+
+
+def render_ahead(envs: tuple[str, ...]) -> list[str]:
+    """The command that renders (or finds cached) each env's definition at this checkout's HEAD
+    with the configuration of `.env`, in its own process: the demo starts it while the emulator
+    starts (a process of its own: the SDK changes the process environment while it builds)."""
+    return [sys.executable, "-m", "training_pipeline.local_executor.definitions", *envs]
+
+
+def main(envs: list[str]) -> int:
+    from awsenv.config import load_config
+    from awsenv.errors import UserError
+    from awsenv.gitinfo import head_sha
+
+    try:
+        cfg = load_config()
+        image_tag = head_sha()
+        for env in envs:
+            cached_definition(cfg, env, image_tag, family=cfg.model_family(env, ""))
+    except UserError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

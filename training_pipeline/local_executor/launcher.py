@@ -3,27 +3,32 @@
 Every step runs in its own process with the container contract: its environment, working
 directory, argv, stdout/stderr into step.log, its exit code. A fresh interpreter spends seconds
 importing numpy, scikit-learn and boto3 before the step's first line, once per step. The warm
-launcher starts one helper per run (`python warm_helper.py`, standard library only) that
-imports them once, while the run prepares; each step's process is then forked from it, gets the
-step's environment, directory, argv and log, and runs the script as `__main__` (as `python
-script.py` would). The first step of a run starts fresh if the helper is still importing.
-`PROMOTE_STEP_LAUNCH=spawn` starts every step fresh instead; a command that is
-not `<this python> <script>`, or a platform without fork, always is.
+launcher starts one helper per run, or one for the demo's concurrent runs (`python
+warm_helper.py`, standard library only), that imports them once, while the run prepares; each
+step's process is then forked from it, gets the step's environment, directory, argv and log, and
+runs the script as `__main__` (as `python script.py` would). A step that comes before the
+helper is warm waits for it: starting cold would import the same libraries again, on the same
+CPUs. The helper and its steps are one process group: closing the launcher (also after Ctrl-C)
+kills steps still running. `PROMOTE_STEP_LAUNCH=spawn` starts every step fresh instead; a command
+that is not `<this python> <script>`, or a platform without fork, always is.
 """
 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
-import select
+import queue
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 HELPER = Path(__file__).with_name("warm_helper.py")
+READY_SECONDS = 120.0  # the longest a step waits for the helper's imports before it starts cold
 
 
 class StepTimeout(Exception):
@@ -42,68 +47,98 @@ def spawn(command: list[str], *, env: dict[str, str], cwd: Path, log: Path, time
 
 
 class WarmLauncher:
-    """One warm helper process per run; `run()` forks each step's process from it."""
+    """One warm helper process; `run()` forks each step's process from it. Thread-safe: the
+    runs of several environments (the demo's) may share one launcher and run steps at once."""
 
     def __init__(self) -> None:
         self.helper: subprocess.Popen | None = None
-        self.ready = False  # the helper has imported PRELOAD
-        self.steps = 0
+        self._ready = threading.Event()  # the helper has imported PRELOAD (or has exited)
+        self._lock = threading.Lock()
+        self._waiting: dict[int, queue.SimpleQueue] = {}  # request id -> its replies
+        self._ids = itertools.count()
+        self.started_at, self.ready_seconds = time.monotonic(), None  # how long the warm-up took
         if hasattr(os, "fork") and os.environ.get("PROMOTE_STEP_LAUNCH", "warm") != "spawn":
             base = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "SM_"))}
             self.helper = subprocess.Popen(  # noqa: S603 - our own helper script, this Python
-                [sys.executable, str(HELPER)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=base, text=True
+                [sys.executable, str(HELPER)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                env=base,
+                text=True,
+                start_new_session=True,
             )
+            threading.Thread(target=self._read_replies, name="step-launcher", daemon=True).start()
 
-    def run(self, command: list[str], *, env: dict[str, str], cwd: Path, log: Path, timeout: float) -> int:
-        first, self.steps = self.steps == 0, self.steps + 1
-        script = len(command) > 1 and command[0] == sys.executable and not command[1].startswith("-")
-        if self.helper is None or self.helper.poll() is not None or not script:
-            return spawn(command, env=env, cwd=cwd, log=log, timeout=timeout)
-        if not self.ready:
-            if first and not self._ready(wait=0.0):  # the first step does not wait for the warm-up
-                return spawn(command, env=env, cwd=cwd, log=log, timeout=timeout)
-            self._ready(wait=120.0)
-        request = {"argv": command[1:], "env": env, "cwd": str(cwd), "log": str(log)}
-        self.helper.stdin.write(json.dumps(request) + "\n")
-        self.helper.stdin.flush()
-        pid = self._reply(timeout=60.0)["pid"]
-        try:
-            return self._reply(timeout=timeout)["code"]
-        except StepTimeout:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-            self._reply(timeout=10.0)
-            raise
+    @property
+    def ready(self) -> bool:
+        return self._ready.is_set() and self.helper is not None and self.helper.poll() is None
 
-    def _ready(self, wait: float) -> bool:
-        """Whether the helper said it has imported PRELOAD (waiting up to `wait` seconds)."""
-        if not self.ready:
-            ready, _, _ = select.select([self.helper.stdout], [], [], wait)
-            self.ready = bool(ready) and self._reply(timeout=1.0).get("ready", False)
+    def wait_ready(self, timeout: float = READY_SECONDS) -> bool:
+        """Whether the helper is warm (waiting up to `timeout` seconds for its imports)."""
+        self._ready.wait(timeout)
         return self.ready
 
-    def _reply(self, timeout: float) -> dict:
-        deadline = time.monotonic() + timeout
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise StepTimeout
-            ready, _, _ = select.select([self.helper.stdout], [], [], remaining)
-            if ready:
-                line = self.helper.stdout.readline()
-                if not line:
-                    raise RuntimeError("the step launcher's helper process exited")
-                return json.loads(line)
+    def run(self, command: list[str], *, env: dict[str, str], cwd: Path, log: Path, timeout: float) -> int:
+        """The step's exit code; a step waits for the helper's warm-up rather than start cold
+        (a cold start imports the same libraries, competing with the helper for the CPU)."""
+        script = len(command) > 1 and command[0] == sys.executable and not command[1].startswith("-")
+        if self.helper is None or not script or not self.wait_ready():
+            return spawn(command, env=env, cwd=cwd, log=log, timeout=timeout)
+        request_id, replies = next(self._ids), queue.SimpleQueue()
+        request = {"id": request_id, "argv": command[1:], "env": env, "cwd": str(cwd), "log": str(log)}
+        with self._lock:
+            self._waiting[request_id] = replies
+            self.helper.stdin.write(json.dumps(request) + "\n")
+            self.helper.stdin.flush()
+        try:
+            pid = self._reply(replies, 60.0)["pid"]
+            try:
+                return self._reply(replies, timeout)["code"]
+            except StepTimeout:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+                self._reply(replies, 10.0)
+                raise
+        finally:
+            with self._lock:
+                self._waiting.pop(request_id, None)
+
+    @staticmethod
+    def _reply(replies: queue.SimpleQueue, timeout: float) -> dict:
+        try:
+            message = replies.get(timeout=timeout)
+        except queue.Empty:
+            raise StepTimeout from None
+        if message is None:
+            raise RuntimeError("the step launcher's helper process exited")
+        return message
+
+    def _read_replies(self) -> None:
+        """Route each reply line of the helper to the step waiting for it (a thread per launcher)."""
+        for line in self.helper.stdout:
+            message = json.loads(line)
+            if message.get("ready"):
+                self.ready_seconds = time.monotonic() - self.started_at
+                self._ready.set()
+                continue
+            with self._lock:
+                replies = self._waiting.get(message.get("id"))
+            if replies is not None:
+                replies.put(message)
+        self._ready.set()  # the helper exited: nobody waits for a warm-up that will not come
+        with self._lock:
+            for replies in self._waiting.values():
+                replies.put(None)
 
     def close(self) -> None:
-        """Stop the helper (it holds no state: no need to wait for a clean exit)."""
+        """Stop the helper and any step still running (no state to keep: no clean exit needed)."""
         if self.helper is None:
             return
-        if self.helper.poll() is None:
-            self.helper.kill()
-            self.helper.wait()
-        self.helper.stdin.close()
-        self.helper.stdout.close()
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.helper.pid, signal.SIGKILL)
+        self.helper.wait()
+        with contextlib.suppress(OSError):
+            self.helper.stdin.close()
 
     def __enter__(self) -> WarmLauncher:
         return self

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib.util
 from collections.abc import Callable
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -83,10 +84,13 @@ def run_local(
     family: str = "",
     runs_dir: Path = RUNS_DIR,
     say: Callable[[str], None] = print,
+    step_launcher=None,
 ) -> dict:
     """Upload code, ensure the group, upsert and run the env's pipeline (`family` or the env's) on the emulator.
 
     `session` is the env's emulator session; every step of the run uses its clients.
+    `step_launcher`: a `launcher.WarmLauncher` shared with other runs (the demo's); None: one
+    for this run, started first so that its helper warms up while the run prepares.
     """
     from awsenv.gitinfo import head_sha
     from training_pipeline.code import upload_code
@@ -104,7 +108,7 @@ def run_local(
         say(f"transformer smoke run (CPU): {', '.join(f'{k}={v}' for k, v in sorted(parameters.items()))}")
     check_emulator(cfg)
     check_data_bucket(session)
-    with WarmLauncher() as step_launcher:  # its helper imports the steps' libraries while we prepare
+    with nullcontext(step_launcher) if step_launcher else WarmLauncher() as step_launcher:
         image_tag = image_tag or head_sha()
         text, _ = cached_definition(cfg, env, image_tag, family=family)
         upload_code(session)

@@ -102,6 +102,7 @@ class Execution:
         self.s3, self.sagemaker = session.s3, session.sagemaker
         self.aws_env = {"AWS_ENDPOINT_URL": cfg.emulator_url, **session.credentials_environ()}
         self.status: dict[str, dict] = {}
+        self.contexts: dict[str, containers.StepContext] = {}  # of the steps that ran a process
         self.property_files: dict[str, str] = {}
         self.model_package_arn: str | None = None
 
@@ -134,13 +135,16 @@ class Execution:
     def _finish(self, name: str, kind: str, status: str, started: float) -> None:
         seconds = round(time.monotonic() - started, 2)
         self.status[name] = {"type": kind, "status": status, "seconds": seconds}
+        if name in self.contexts:
+            self.status[name]["process_seconds"] = round(self.contexts[name].process_seconds, 2)
         self.say(f"[{name}] {kind}: {status} in {seconds:.2f} s")
 
     def _context(self, step: dict) -> containers.StepContext:
         job = f"pipelines-{self.id}-{step['Name']}"[:63]
-        return containers.StepContext(
+        self.contexts[step["Name"]] = containers.StepContext(
             step["Name"], self.run_dir / step["Name"], self.s3, self.aws_env, job, launcher=self.launcher
         )
+        return self.contexts[step["Name"]]
 
     def _processing(self, step: dict) -> dict:
         ctx = self._context(step)

@@ -1,10 +1,15 @@
 """The warm helper of the local executor's step launcher (launcher.WarmLauncher); a plain script.
 
-It imports the step scripts' libraries once (PRELOAD), then, for each request line on stdin
-({"argv": [script, *args], "env": {...}, "cwd": ..., "log": ...}), forks a process that becomes
-the step: stdout/stderr appended to the log, the working directory and the environment replaced,
-`sys.argv` set, the script run as `__main__`, and its exit code the process's. Replies on stdout:
-{"ready": true} once the imports are done, {"pid": ...} when a step started, {"pid": ..., "code": ...} when it ended. Standard library
+It imports the step scripts' libraries once (PRELOAD) and parses the service descriptions of the
+AWS clients the steps make (BOTOCORE_SERVICES: botocore sessions made later in the process share
+that parsed data, as `awsenv.sessions.share_botocore_loaders` does), then, for each request line
+on stdin ({"id": ..., "argv": [script, *args], "env": {...}, "cwd": ..., "log": ...}), forks a
+process that becomes the step: stdout/stderr appended to the log, the working directory and the
+environment replaced, `sys.argv` set, the script run as `__main__`, and its exit code the
+process's. Steps of several runs (the demo's environments) may run at once: requests are read
+while steps run, and each step's end is noticed when it happens (SIGCHLD), not by polling.
+Replies on stdout: {"ready": true} once warm, {"id": ..., "pid": ...} when a step started,
+{"id": ..., "pid": ..., "code": ...} when it ended. Standard library and the preloaded libraries
 only, and nothing of the project is imported: the steps find the interpreter as a fresh one
 would, except that these libraries are already loaded.
 """
@@ -14,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -28,6 +34,28 @@ PRELOAD = (
     "boto3",
     "botocore.session",
 )
+BOTOCORE_SERVICES = ("s3", "sagemaker", "sts")
+WARM_UP_KEY = "warm-up"  # credentials of the clients made to parse the descriptions: they make no call
+
+
+def _warm_botocore() -> None:
+    """Parse the steps' service descriptions once; later botocore sessions (a step's
+    `boto3.client(...)`) share the loader holding them. A session with its own AWS_DATA_PATH
+    gets its own loader, as it would in a fresh interpreter."""
+    import botocore.loaders
+    import botocore.session
+
+    shared = botocore.loaders.create_loader()
+    original = botocore.loaders.create_loader
+
+    def create_loader(search_path_string=None):
+        return shared if search_path_string is None else original(search_path_string)
+
+    botocore.session.create_loader = create_loader
+    session = botocore.session.get_session()
+    for service in BOTOCORE_SERVICES:  # no call: a client is made and dropped
+        session.create_client(service, region_name="us-east-1", aws_access_key_id=WARM_UP_KEY,
+                              aws_secret_access_key=WARM_UP_KEY)  # fmt: skip
 
 
 def _child(request: dict) -> None:
@@ -66,27 +94,73 @@ def _child(request: dict) -> None:
         os._exit(code)
 
 
+class Helper:
+    """The request loop: forks a step per request line, reports each step's end."""
+
+    def __init__(self) -> None:
+        self.running: dict[int, object] = {}  # pid -> request id
+        self.buffer = b""
+        self.wakeup, self.notify = os.pipe()
+        os.set_blocking(self.notify, False)
+        signal.set_wakeup_fd(self.notify)
+        signal.signal(signal.SIGCHLD, lambda *_: None)  # a handler, so SIGCHLD writes to the wakeup fd
+
+    def reply(self, message: dict) -> None:
+        sys.stdout.write(json.dumps(message) + "\n")
+        sys.stdout.flush()
+
+    def start(self, line: bytes) -> None:
+        request = json.loads(line)
+        pid = os.fork()
+        if pid == 0:
+            try:  # the step gets the signal dispositions and descriptors of a fresh process
+                signal.set_wakeup_fd(-1)
+                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                os.close(self.wakeup)
+                os.close(self.notify)
+            finally:
+                _child(request)  # never returns
+        self.running[pid] = request.get("id")
+        self.reply({"id": request.get("id"), "pid": pid})
+
+    def reap(self) -> None:
+        while self.running:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+            if pid == 0:
+                return
+            request_id = self.running.pop(pid, None)
+            self.reply({"id": request_id, "pid": pid, "code": os.waitstatus_to_exitcode(status)})
+
+    def serve(self) -> None:
+        import select
+
+        stdin = sys.stdin.fileno()
+        while True:
+            readable, _, _ = select.select([stdin, self.wakeup], [], [])  # retried after a signal (PEP 475)
+            if self.wakeup in readable:
+                os.read(self.wakeup, 4096)
+            self.reap()  # also after a request: a SIGCHLD may have come in between
+            if stdin in readable:
+                chunk = os.read(stdin, 65536)
+                if not chunk:
+                    return  # the launcher closed its end: the run is over
+                *lines, self.buffer = (self.buffer + chunk).split(b"\n")
+                for line in filter(None, lines):
+                    self.start(line)
+
+
 def serve() -> None:
-    """Import PRELOAD once, then fork one step per request line on stdin (replies on stdout)."""
+    """Import PRELOAD once, warm botocore, then fork one step per request line on stdin."""
     import importlib
 
     for name in PRELOAD:
         with contextlib.suppress(ImportError):
             importlib.import_module(name)
-    replies = sys.stdout
-    replies.write(json.dumps({"ready": True}) + "\n")
-    replies.flush()
-    for line in sys.stdin:
-        request = json.loads(line)
-        pid = os.fork()
-        if pid == 0:
-            _child(request)
-        replies.write(json.dumps({"pid": pid}) + "\n")
-        replies.flush()
-        _, status = os.waitpid(pid, 0)
-        code = os.waitstatus_to_exitcode(status)
-        replies.write(json.dumps({"pid": pid, "code": code}) + "\n")
-        replies.flush()
+    with contextlib.suppress(ImportError):
+        _warm_botocore()
+    helper = Helper()
+    helper.reply({"ready": True})
+    helper.serve()
 
 
 if __name__ == "__main__":
