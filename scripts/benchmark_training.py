@@ -10,7 +10,7 @@ against its SHA-256 below; nothing is installed); `--docs` tweets are drawn with
 seed. The synthetic sample (training_pipeline/data) is the second corpus.
 
 For each corpus the CSV is prepared exactly as `invoke data.upload` does (duplicates
-dropped, stratified split). Then, each in its own child process (peak RSS from wait4):
+dropped, stratified split). Then, each in its own child process (peak RSS: its largest process):
   reference  TfidfVectorizer(1-2-grams, 20k features, sublinear tf) + LogisticRegression(C=4,
              default lbfgs solver) fitted in-process on the train split, scored on the test split;
   pipeline   `upload` + `run_local` (Preprocess, Train, Evaluate, gate, Register) with the
@@ -150,7 +150,8 @@ def in_child(*args: str) -> tuple[dict, float]:
     """Run this script with `args` in a child; (its JSON result + wall and CPU seconds, its peak RSS in MB).
 
     Wall time is the whole child process (interpreter start, imports, reading the data, the
-    work); CPU time and RSS include the child's own children (a pipeline run's step processes)."""
+    work); CPU time includes the child's own children (a pipeline run's step processes); peak
+    RSS is that of the largest process among the child and its children (`peak_rss_mb`)."""
     started = time.perf_counter()
     with tempfile.TemporaryFile("w+") as errors:
         process = subprocess.Popen([sys.executable, __file__, *args], stdout=subprocess.PIPE, stderr=errors, text=True)
@@ -164,7 +165,21 @@ def in_child(*args: str) -> tuple[dict, float]:
     result = json.loads(out.strip().splitlines()[-1])
     result["wall_s"] = time.perf_counter() - started  # the whole process: start, imports, reading, work
     result["cpu_s"] = usage.ru_utime + usage.ru_stime
-    return result, usage.ru_maxrss / 1024
+    return result, result.pop("peak_rss_mb")
+
+
+def peak_rss_mb() -> float:
+    """The largest resident set of this process and the children it waited for, in MB.
+
+    This process's own high-water mark is VmHWM: `ru_maxrss` would also count the benchmark
+    parent's RSS, which Linux carries over through fork + exec. A child's `ru_maxrss` may carry
+    this process's RSS the same way, which the max absorbs."""
+    import resource
+
+    status = Path("/proc/self/status").read_text() if Path("/proc/self/status").is_file() else ""
+    own = next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")), 0)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, children) / 1024
 
 
 def measure(name: str, csv_path: Path, port: int, repeat: int) -> list[dict]:
@@ -241,10 +256,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pipeline", nargs=2, metavar=("PORT", "CSV"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.reference:
-        print(json.dumps(reference(Path(args.reference[0]))))
+        print(json.dumps({**reference(Path(args.reference[0])), "peak_rss_mb": peak_rss_mb()}))
         return 0
     if args.pipeline:
-        print(json.dumps(pipeline(int(args.pipeline[0]), Path(args.pipeline[1]))))
+        print(json.dumps({**pipeline(int(args.pipeline[0]), Path(args.pipeline[1])), "peak_rss_mb": peak_rss_mb()}))
         return 0
 
     from moto.server import ThreadedMotoServer
