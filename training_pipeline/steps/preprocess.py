@@ -76,10 +76,10 @@ def fetch(s3, bucket: str, key: str, path: Path) -> str:
 def download_version(pointer: dict, directory: Path) -> Path:
     """Download the version a pointer names (manifest first, then its files) into `directory`,
     checking each file's SHA-256 against the manifest as it arrives."""
-    import boto3
+    import botocore.session  # boto3's own core: the same credentials, region and endpoint, less to import
 
     bucket, _, prefix = pointer["uri"].removeprefix("s3://").partition("/")
-    s3 = boto3.client("s3")
+    s3 = botocore.session.get_session().create_client("s3")
     if fetch(s3, bucket, prefix + MANIFEST, directory / MANIFEST) != pointer["manifest_sha256"]:
         raise SystemExit(f"preprocess: {pointer['uri']}{MANIFEST} does not match the pointer; upload the data again")
     for key, facts in json.loads((directory / MANIFEST).read_text())["files"].items():
