@@ -10,16 +10,20 @@ against its SHA-256 below; nothing is installed); `--docs` tweets are drawn with
 seed. The synthetic sample (training_pipeline/data) is the second corpus.
 
 For each corpus the CSV is prepared exactly as `invoke data.upload` does (duplicates
-dropped, stratified split). Then, each in its own child process (peak RSS from wait4):
+dropped, stratified split). Then, each in its own child process (peak RSS: its largest process):
   reference  TfidfVectorizer(1-2-grams, 20k features, sublinear tf) + LogisticRegression(C=4,
              default lbfgs solver) fitted in-process on the train split, scored on the test split;
   pipeline   `upload` + `run_local` (Preprocess, Train, Evaluate, gate, Register) with the
              pipeline's default hyperparameters, on this script's own in-process emulator; the
              package is registered PendingManualApproval (as scheduled prod runs do), so the
              auto-deploy of an Approved package, not part of a pipeline execution, is left out.
-Prints one JSON line per run (wall and CPU seconds of the whole process, `work_s` = the fit
-and scoring alone or upload + run_local alone, peak RSS, accuracy, macro-F1), a Markdown
-table and the load average: on a shared machine compare the ratio within one run.
+             The definition is rendered (or found in the executor's cache) before the rounds.
+`--repeat` rounds (default 3) of one reference and one pipeline run each, in alternating
+order. Prints one JSON line per run (wall and CPU seconds of the whole process, `work_s` =
+the fit and scoring alone or upload + run_local alone, peak RSS, accuracy, macro-F1, the
+1-minute load average when it ended, and for the pipeline its steps' seconds), a Markdown
+table of every run and, per corpus, the pipeline's wall time over the reference's round by
+round: on a shared machine compare within a round.
 """
 
 from __future__ import annotations
@@ -129,11 +133,25 @@ def pipeline(port: int, csv_path: Path) -> dict:
     }
 
 
+def warm_definition(port: int) -> None:
+    """Render the definition the pipeline runs will use, unless the local executor's cache holds it.
+
+    The first local run after a change of the pipeline code renders it with the SageMaker SDK
+    (seconds of CPU, once); the runs measured here are the ones after that."""
+    from awsenv.config import load_config
+    from training_pipeline.local_executor.definitions import cached_definition
+
+    cfg = load_config(env_file=REPO_ROOT / ".env.example", environ={"EMULATOR_PORT": str(port)})
+    _, cached = cached_definition(cfg, "dev", "0" * 40)
+    print(f"definition: {'cached' if cached else 'rendered now, before the measured runs'}", file=sys.stderr)
+
+
 def in_child(*args: str) -> tuple[dict, float]:
     """Run this script with `args` in a child; (its JSON result + wall and CPU seconds, its peak RSS in MB).
 
     Wall time is the whole child process (interpreter start, imports, reading the data, the
-    work); CPU time and RSS include the child's own children (a pipeline run's step processes)."""
+    work); CPU time includes the child's own children (a pipeline run's step processes); peak
+    RSS is that of the largest process among the child and its children (`peak_rss_mb`)."""
     started = time.perf_counter()
     with tempfile.TemporaryFile("w+") as errors:
         process = subprocess.Popen([sys.executable, __file__, *args], stdout=subprocess.PIPE, stderr=errors, text=True)
@@ -147,65 +165,90 @@ def in_child(*args: str) -> tuple[dict, float]:
     result = json.loads(out.strip().splitlines()[-1])
     result["wall_s"] = time.perf_counter() - started  # the whole process: start, imports, reading, work
     result["cpu_s"] = usage.ru_utime + usage.ru_stime
-    return result, usage.ru_maxrss / 1024
+    return result, result.pop("peak_rss_mb")
+
+
+def peak_rss_mb() -> float:
+    """The largest resident set of this process and the children it waited for, in MB.
+
+    This process's own high-water mark is VmHWM: `ru_maxrss` would also count the benchmark
+    parent's RSS, which Linux carries over through fork + exec. A child's `ru_maxrss` may carry
+    this process's RSS the same way, which the max absorbs."""
+    import resource
+
+    status = Path("/proc/self/status").read_text() if Path("/proc/self/status").is_file() else ""
+    own = next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")), 0)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, children) / 1024
 
 
 def measure(name: str, csv_path: Path, port: int, repeat: int) -> list[dict]:
-    """Reference and pipeline on one corpus (best wall of `repeat` runs each, alternating)."""
+    """`repeat` rounds on one corpus, each a reference run and a pipeline run (the order alternates
+    from round to round, so a change in the machine's load favours neither); one row per run."""
     from awsenv.emulator import reset
     from training_pipeline.splits import prepare
 
+    rows = []
     with tempfile.TemporaryDirectory() as workdir:
         prepared = prepare(csv_path, Path(workdir))
-        best: dict[str, tuple[dict, float]] = {}
-        for _ in range(repeat):
-            for kind, args in (("reference", (workdir,)), ("pipeline", (str(port), str(csv_path)))):
+        kinds = [("reference", (workdir,)), ("pipeline", (str(port), str(csv_path)))]
+        for round_ in range(1, repeat + 1):
+            for kind, args in kinds if round_ % 2 else kinds[::-1]:
                 reset(f"http://127.0.0.1:{port}")  # every pipeline run starts empty: no champion, no data
                 result, rss = in_child(f"--{kind}", *args)
-                if kind not in best or result["wall_s"] < best[kind][0]["wall_s"]:
-                    best[kind] = (result, rss)
-    docs = sum(prepared.manifest["rows"].values())
-    rows = []
-    for kind, (result, rss) in best.items():
-        rows.append(
-            {
-                "corpus": name,
-                "run": kind,
-                "docs": docs,
-                "classes": len(prepared.manifest["classes"]),
-                "accuracy": round(result["accuracy"], 4),
-                "macro_f1": round(result["macro_f1"], 4),
-                "wall_s": round(result["wall_s"], 1),
-                "work_s": round(result["seconds"], 1),
-                "cpu_s": round(result["cpu_s"], 1),
-                "peak_rss_mb": round(rss),
-                **(
-                    {"steps_s": result["steps_s"], "upload_s": round(result["upload_s"], 1)}
-                    if "steps_s" in result
-                    else {}
-                ),
-            }
-        )
+                rows.append(row(name, kind, round_, prepared.manifest, result, rss))
     return rows
+
+
+def row(name: str, kind: str, round_: int, manifest: dict, result: dict, rss: float) -> dict:
+    return {
+        "corpus": name,
+        "run": kind,
+        "round": round_,
+        "docs": sum(manifest["rows"].values()),
+        "classes": len(manifest["classes"]),
+        "accuracy": round(result["accuracy"], 4),
+        "macro_f1": round(result["macro_f1"], 4),
+        "wall_s": round(result["wall_s"], 2),
+        "work_s": round(result["seconds"], 2),
+        "cpu_s": round(result["cpu_s"], 2),
+        "peak_rss_mb": round(rss),
+        "load": round(os.getloadavg()[0], 1),  # 1-minute load average when the run ended
+        **({"steps_s": result["steps_s"], "upload_s": round(result["upload_s"], 2)} if "steps_s" in result else {}),
+    }
+
+
+def ratios(rows: list[dict]) -> dict[str, list[float]]:
+    """Per corpus, the pipeline's wall time over the reference's, round by round."""
+    walls = {(r["corpus"], r["round"], r["run"]): r["wall_s"] for r in rows}
+    result: dict[str, list[float]] = {}
+    for corpus, round_, kind in walls:
+        if kind == "pipeline":
+            result.setdefault(corpus, []).append(
+                round(walls[corpus, round_, "pipeline"] / walls[corpus, round_, "reference"], 2)
+            )
+    return result
 
 
 def table(rows: list[dict]) -> str:
     lines = [
-        "| corpus | run | docs | classes | accuracy | macro-F1 | wall (s) | CPU (s) | peak RSS (MB) |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| corpus | run | round | docs | classes | accuracy | macro-F1 | wall (s) | CPU (s) | peak RSS (MB) | load |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for row in rows:
+    for r in rows:
         lines.append(
-            f"| {row['corpus']} | {row['run']} | {row['docs']:,} | {row['classes']} | {row['accuracy']:.4f} | "
-            f"{row['macro_f1']:.4f} | {row['wall_s']} | {row['cpu_s']} | {row['peak_rss_mb']} |"
+            f"| {r['corpus']} | {r['run']} | {r['round']} | {r['docs']:,} | {r['classes']} | {r['accuracy']:.4f} | "
+            f"{r['macro_f1']:.4f} | {r['wall_s']:.1f} | {r['cpu_s']:.1f} | {r['peak_rss_mb']} | {r['load']} |"
         )
+    for corpus, values in ratios(rows).items():
+        lines.append(f"\n{corpus}: pipeline / reference wall, round by round: {', '.join(map(str, values))}")
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=10_000, help="tweets drawn from the corpus")
-    parser.add_argument("--repeat", type=int, default=1, help="runs of each kind; the fastest counts")
+    parser.add_argument("--repeat", type=int, default=3, help="rounds (a reference and a pipeline run each)")
     which = parser.add_mutually_exclusive_group()
     which.add_argument("--corpus-only", action="store_true", help="skip the synthetic sample")
     which.add_argument("--sample-only", action="store_true", help="skip the real corpus")
@@ -213,10 +256,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pipeline", nargs=2, metavar=("PORT", "CSV"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.reference:
-        print(json.dumps(reference(Path(args.reference[0]))))
+        print(json.dumps({**reference(Path(args.reference[0])), "peak_rss_mb": peak_rss_mb()}))
         return 0
     if args.pipeline:
-        print(json.dumps(pipeline(int(args.pipeline[0]), Path(args.pipeline[1]))))
+        print(json.dumps({**pipeline(int(args.pipeline[0]), Path(args.pipeline[1])), "peak_rss_mb": peak_rss_mb()}))
         return 0
 
     from moto.server import ThreadedMotoServer
@@ -232,6 +275,7 @@ def main(argv: list[str] | None = None) -> int:
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     rows: list[dict] = []
+    warm_definition(port)
     try:
         with tempfile.TemporaryDirectory() as workdir:
             if not args.sample_only:

@@ -24,7 +24,7 @@ from awsenv.config import Config
 from training_pipeline.code import LIB_DIR, TRAINING_CODE, code_prefix
 
 INSTANCE_TYPE = "ml.m5.large"
-DEFAULTS = {"AccuracyThreshold": 0.7, "TfidfMaxFeatures": 20000, "TfidfNgramMax": 2, "RegularizationC": 4.0}
+DEFAULTS = {"AccuracyThreshold": 0.7, "TfidfMaxFeatures": 10000, "TfidfNgramMax": 2, "RegularizationC": 4.0}
 # Approved packages are deployed by the auto-deploy Lambda; prod waits for a person.
 DEFAULT_APPROVAL = {"dev": "Approved", "staging": "Approved", "prod": "PendingManualApproval"}
 ACCURACY_PATH = "multiclass_classification_metrics.accuracy.value"

@@ -123,3 +123,61 @@ def test_step_scripts_read_channels_with_the_uploaders_rules(tmp_path):
         "preprocess: train/data.csv: line 1: column 'transcription' appears twice in the header "
         "(columns 1 and 3); rename or remove one"
     )
+
+
+THREE_CLASSES = (
+    [(f"heart chest pain {i}", "Cardio") for i in range(8)]
+    + [(f"knee fracture cast {i}", "Ortho") for i in range(8)]
+    + [(f"rash itch skin {i}", "Derm") for i in range(8)]
+)
+
+
+def test_the_trained_model_takes_the_fast_serving_path_and_evaluate_predicts_as_it(tmp_path):
+    """model.joblib (standard pickle) loads with joblib, serves through FastTfidfLinear with
+    scikit-learn's probabilities, and Evaluate's one-pass predictions are `predict`'s."""
+    import joblib
+    import numpy
+
+    from inference.fast_linear import FastTfidfLinear, accelerate
+
+    train = load("train")
+    write_channel(tmp_path / "train", THREE_CLASSES)
+    train.train(tmp_path / "train", None, tmp_path / "model", dict(train.DEFAULTS))
+    model = joblib.load(tmp_path / "model" / "model.joblib")
+    texts = ["chest pain and a rash", "knee", "skin itch after a cast", "nothing known"]
+    fast = accelerate(model)
+    assert isinstance(fast, FastTfidfLinear)
+    numpy.testing.assert_allclose(fast.predict_proba(texts), model.predict_proba(texts), rtol=1e-9, atol=1e-12)
+    evaluate = load("evaluate")
+    assert evaluate.most_likely(model, model.predict_proba(texts)) == [str(p) for p in model.predict(texts)]
+
+
+def test_preprocess_downloads_the_version_the_pointer_names_and_refuses_a_damaged_one(emulator, tmp_path, monkeypatch):
+    from awsenv.sessions import EnvSession
+    from training_pipeline.upload import upload
+
+    session = EnvSession(emulator, "dev", local=True)
+    result = upload(session, progress=lambda _: None)
+    for key, value in session.credentials_environ().items():
+        monkeypatch.setenv(key, value)
+    bucket = emulator.data_bucket("dev")
+    pointer = json.loads(session.s3.get_object(Bucket=bucket, Key="datasets/current.json")["Body"].read())
+    preprocess = load("preprocess")
+
+    directory = preprocess.download_version(pointer, tmp_path / "good")
+    manifest = json.loads((directory / "manifest.json").read_text())
+    assert manifest["dataset_id"] == result["dataset_id"]
+    for key, facts in manifest["files"].items():
+        assert preprocess.sha256(directory / key) == facts["sha256"]
+
+    key = f"datasets/{result['dataset_id']}/test/data.csv"
+    body = session.s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    session.s3.put_object(Bucket=bucket, Key=key, Body=body.replace(b"Urology", b"Urologx", 1))
+    with pytest.raises(SystemExit) as stopped:
+        preprocess.download_version(pointer, tmp_path / "damaged")
+    assert str(stopped.value) == "preprocess: test/data.csv does not match manifest.json; upload the data again"
+
+    session.s3.delete_object(Bucket=bucket, Key=key)
+    with pytest.raises(SystemExit) as stopped:
+        preprocess.download_version(pointer, tmp_path / "missing")
+    assert str(stopped.value) == f"preprocess: s3://{bucket}/{key} is missing; upload the data again"

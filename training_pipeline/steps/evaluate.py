@@ -84,7 +84,7 @@ def content_sha256(root: Path) -> str:
 def load_model(model_dir: Path):
     """(model, {"sha256": archive digest, "content_sha256": digest of its files}).
 
-    The model has `classes_` and `predict(texts)`. metadata.json names its family: `tfidf`
+    The model has `classes_` and `predict_proba(texts)`. metadata.json names its family: `tfidf`
     (model.joblib; older artifacts have no family) or `transformer` (a saved Hugging Face model;
     this step then runs in the Hugging Face image). The digests cover either family's files.
     """
@@ -145,6 +145,13 @@ def word_view(model) -> tuple[str, bool, list[str]]:
     return WORD_PATTERN, True, sorted(entry for entry in entries if word.fullmatch(entry))  # "##ing" is no word
 
 
+def most_likely(model, probabilities) -> list[str]:
+    """The predicted class of each row of `probabilities` (columns in `model.classes_` order):
+    its most probable one, which is what `predict` returns for both families."""
+    classes = [str(label) for label in model.classes_]
+    return [classes[max(range(len(row)), key=row.__getitem__)] for row in probabilities]
+
+
 def baseline(model, texts: list[str], training: dict, probabilities=None) -> dict:
     """The drift baseline: training profile + tokenizer, vocabulary and test-split predictions
     (`probabilities`: the model's on `texts`, when already computed)."""
@@ -154,7 +161,7 @@ def baseline(model, texts: list[str], training: dict, probabilities=None) -> dic
     tokens = [token for text in texts for token in pattern.findall(text.lower() if lowercase else text)]
     probabilities = model.predict_proba(texts) if probabilities is None else probabilities
     classes = [str(label) for label in model.classes_]
-    predicted = [classes[max(range(len(row)), key=row.__getitem__)] for row in probabilities]
+    predicted = most_likely(model, probabilities)
     confidence = [float(max(row)) for row in probabilities]
     return {
         "schema": BASELINE_SCHEMA,
@@ -175,7 +182,7 @@ def baseline(model, texts: list[str], training: dict, probabilities=None) -> dic
 
 
 class TransformerModel:
-    """A fine-tuned sequence classifier (saved by train_transformer.py) behind `predict`."""
+    """A fine-tuned sequence classifier (saved by train_transformer.py) behind `predict_proba`."""
 
     def __init__(self, directory: Path, metadata: dict):
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
@@ -204,10 +211,6 @@ class TransformerModel:
                 ).to(device)
                 rows += torch.softmax(self.model(**batch).logits.float(), dim=-1).tolist()
         return rows
-
-    def predict(self, texts: list[str], probabilities: list[list[float]] | None = None) -> list[str]:
-        rows = self.predict_proba(texts) if probabilities is None else probabilities
-        return [self.classes_[max(range(len(row)), key=row.__getitem__)] for row in rows]
 
 
 def read_channel(directory: Path) -> tuple[list[str], list[str]]:
@@ -301,10 +304,9 @@ def main(argv: list[str] | None = None) -> int:
     if not texts:
         raise SystemExit(f"evaluate: no test rows in {root / 'test'}")
     classes = sorted(set(labels) | {str(c) for c in model.classes_})
-    # one pass of the transformer over the test split serves the report and the baseline
-    probabilities = model.predict_proba(texts) if isinstance(model, TransformerModel) else None
-    predicted = model.predict(texts, probabilities) if probabilities is not None else model.predict(texts)
-    result = report(labels, [str(p) for p in predicted], classes)
+    # one pass of the model over the test split serves the report and the baseline
+    probabilities = model.predict_proba(texts)
+    result = report(labels, most_likely(model, probabilities), classes)
     result["model_artifact"] = digests
     result["champion"] = champion(args.model_package_group) if args.model_package_group else {"accuracy": 0.0}
     result["dataset"] = dataset_info(root / "test")

@@ -10,7 +10,8 @@ SageMaker processing contract (paths under OPT_ML_ROOT, default /opt/ml):
     output  /opt/ml/processing/output/{train,test,validation}/data.csv
             /opt/ml/processing/output/test/dataset.json   ({"dataset_id", "uri"}: what the run used)
 
-Every file is checked against the manifest's SHA-256 before it is read. Whitespace is
+Every file is checked against the manifest's SHA-256 before it is read (a downloaded
+version as it streams in: one GET per object, no second read). Whitespace is
 normalised, empty texts dropped, and test/validation rows whose label never occurs in train
 are dropped (the model could not predict them), each with a log line.
 """
@@ -29,6 +30,7 @@ TEXT_COLUMN = "transcription"
 LABEL_COLUMN = "medical_specialty"
 SPLITS = ("train", "test", "validation")
 MANIFEST = "manifest.json"
+CHUNK = 1 << 20
 
 
 def opt_ml() -> Path:
@@ -46,29 +48,48 @@ def csvrows():
 def sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
+        while chunk := handle.read(CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
 
 
+def fetch(s3, bucket: str, key: str, path: Path) -> str:
+    """Stream s3://bucket/key to `path` (one GET, chunk by chunk); its SHA-256."""
+    from botocore.exceptions import ClientError
+
+    try:
+        body = s3.get_object(Bucket=bucket, Key=key)["Body"]
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "")
+        if code not in ("NoSuchKey", "404", "NotFound"):
+            raise
+        raise SystemExit(f"preprocess: s3://{bucket}/{key} is missing; upload the data again") from None
+    digest = hashlib.sha256()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as handle:
+        for chunk in body.iter_chunks(CHUNK):
+            digest.update(chunk)
+            handle.write(chunk)
+    return digest.hexdigest()
+
+
 def download_version(pointer: dict, directory: Path) -> Path:
-    """Download the version a pointer names (manifest first, then its files) into `directory`."""
-    import boto3
+    """Download the version a pointer names (manifest first, then its files) into `directory`,
+    checking each file's SHA-256 against the manifest as it arrives."""
+    import botocore.session  # boto3's own core: the same credentials, region and endpoint, less to import
 
     bucket, _, prefix = pointer["uri"].removeprefix("s3://").partition("/")
-    s3 = boto3.client("s3")
-    directory.mkdir(parents=True, exist_ok=True)
-    s3.download_file(bucket, prefix + MANIFEST, str(directory / MANIFEST))
-    if sha256(directory / MANIFEST) != pointer["manifest_sha256"]:
+    s3 = botocore.session.get_session().create_client("s3")
+    if fetch(s3, bucket, prefix + MANIFEST, directory / MANIFEST) != pointer["manifest_sha256"]:
         raise SystemExit(f"preprocess: {pointer['uri']}{MANIFEST} does not match the pointer; upload the data again")
-    for key in json.loads((directory / MANIFEST).read_text())["files"]:
-        (directory / key).parent.mkdir(parents=True, exist_ok=True)
-        s3.download_file(bucket, prefix + key, str(directory / key))
+    for key, facts in json.loads((directory / MANIFEST).read_text())["files"].items():
+        if fetch(s3, bucket, prefix + key, directory / key) != facts["sha256"]:
+            raise SystemExit(f"preprocess: {key} does not match manifest.json; upload the data again")
     return directory
 
 
 def resolve(source: Path, workdir: Path) -> tuple[Path, dict]:
-    """(directory holding the splits, {"dataset_id", "uri"}) for what InputDataUri named."""
+    """(directory holding the verified splits, {"dataset_id", "uri"}) for what InputDataUri named."""
     pointers = [p for p in sorted(source.glob("*.json")) if p.name != MANIFEST]
     if pointers:
         pointer = json.loads(pointers[0].read_text())
@@ -79,6 +100,7 @@ def resolve(source: Path, workdir: Path) -> tuple[Path, dict]:
         print(f"preprocess: {pointers[0].name} -> dataset {pointer['dataset_id']} ({pointer['uri']})")
         directory = download_version(pointer, workdir)
         return directory, {"dataset_id": pointer["dataset_id"], "uri": pointer["uri"]}
+    verify(source)
     if (source / MANIFEST).is_file():
         return source, {"dataset_id": json.loads((source / MANIFEST).read_text())["dataset_id"], "uri": None}
     return source, {"dataset_id": None, "uri": None}
@@ -136,7 +158,6 @@ def write_channel(directory: Path, rows: list[tuple[str, str]]) -> None:
 def main() -> None:
     root = opt_ml() / "processing"
     directory, dataset = resolve(root / "input", root / "dataset")
-    verify(directory)
     splits = {name: read_channel(directory / name) for name in SPLITS}
     cleaned, log = clean(splits)
     for line in log:
