@@ -146,7 +146,8 @@ def _model_tar(directory: Path) -> bytes:
     with tarfile.open(fileobj=buffer, mode="w") as tar:
         for path in sorted(p for p in directory.rglob("*") if p.is_file()):
             tar.add(path, arcname=path.relative_to(directory).as_posix())
-    return gzip.compress(buffer.getvalue(), mtime=0)
+    # gzip's default level (tar czf's): ~3x faster than 9 on a model, about the same size
+    return gzip.compress(buffer.getvalue(), compresslevel=6, mtime=0)
 
 
 def _write_job_config(ctx: StepContext, hyperparameters: dict[str, str], channels: list[str]) -> None:
