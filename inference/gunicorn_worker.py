@@ -14,10 +14,14 @@
    `NEXT_REQUEST_WAIT` and no other connection waits for a thread; otherwise it goes back to the
    poller, as in gunicorn. Pipelined requests (read ahead into the parser's buffer, so the
    socket never wakes the poller: gunicorn left them unanswered until the keep-alive timeout)
-   are served at once. Handing a connection from the poller to a thread and back costs
+   are served next by the same thread, or queued for one behind the connections waiting. Handing a connection from the poller to a thread and back costs
    more than the request itself (a pipe write, two epoll changes, a future, a thread wake-up
    and the GIL passed between threads each time).
-5. The heartbeat file (which tells the arbiter the worker is alive) is touched at most once per
+5. A connection to close is half-closed and drained by the poller: gunicorn waited for the
+   client to close (up to 2 s) on the poller's own thread, so one client that read its answer
+   and kept the connection open stopped the whole worker (accepting, dispatching, timeouts)
+   for that long.
+6. The heartbeat file (which tells the arbiter the worker is alive) is touched at most once per
    `HEARTBEAT_INTERVAL`, not on every pass of the event loop.
 """
 
@@ -27,6 +31,7 @@ import contextlib
 import errno
 import os
 import selectors
+import socket
 import time
 from collections import deque
 from functools import partial
@@ -38,6 +43,7 @@ from inference.client_socket import ClientSocket, error_response
 from inference.request_ids import new_request_id
 
 NEXT_REQUEST_WAIT = 0.002  # seconds a thread waits for the next request on its keep-alive connection
+CLOSE_DRAIN = 2.0  # seconds a closing connection is drained (gunicorn's graceful close waits as long)
 HEARTBEAT_INTERVAL = 1.0  # seconds; the arbiter restarts a worker silent for `timeout` (>= 30 s)
 STATUS = {  # gunicorn's parse errors -> our status; anything else is our fault (500)
     http_errors.ConfigurationProblem: (500, ""),
@@ -66,6 +72,7 @@ class HostingWorker(ThreadWorker):
     def init_process(self):
         ClientSocket.read_timeout = float(os.environ.get("INFERENCE_READ_TIMEOUT", ClientSocket.read_timeout))
         self.waiting = deque()  # one entry per connection submitted to the pool and not yet in a thread
+        self.closing = deque()  # (deadline, socket) of half-closed connections, oldest first
         super().init_process()
 
     def notify(self):
@@ -103,10 +110,10 @@ class HostingWorker(ThreadWorker):
             keep_alive = super().handle(conn)
             if keep_alive is not True:
                 break
+            if not self.alive or self.waiting:
+                break  # a pipelined request goes to the back of the queue (finish_request)
             if _pipelined(conn):  # already read: the socket will not wake the poller for it
                 continue
-            if not self.alive or self.waiting:
-                break
             try:
                 if not sock.readable_within(NEXT_REQUEST_WAIT):
                     break
@@ -118,6 +125,56 @@ class HostingWorker(ThreadWorker):
             except OSError:
                 return False
         return keep_alive
+
+    def finish_request(self, conn, fs):
+        """On the poller's thread, after `handle`: a connection whose next request is already read
+        is queued for a thread again (the poller would never see it); one to close is half-closed
+        and drained by the poller (`close_later`); the rest as gunicorn does."""
+        result = None if fs.cancelled() or fs.exception() is not None else fs.result()
+        if not isinstance(conn.sock, ClientSocket) or result not in (True, False):
+            return super().finish_request(conn, fs)
+        if result is True and self.alive and _pipelined(conn):
+            return self.enqueue_req(conn)
+        if result is False:
+            self.nr_conns -= 1
+            return self.close_later(conn.sock)
+        return super().finish_request(conn, fs)
+
+    def close_later(self, sock: ClientSocket) -> None:
+        """gunicorn's graceful close without blocking its poller's thread: send FIN now, read and
+        discard what the client still sends (so the close is not a reset that destroys the answer),
+        and close when the client closes or after `CLOSE_DRAIN` seconds."""
+        sock.setblocking(False)
+        try:
+            sock.shutdown(socket.SHUT_WR)
+        except OSError:
+            sock.close()
+            return
+        self.closing.append((time.monotonic() + CLOSE_DRAIN, sock))
+        self.poller.register(sock, selectors.EVENT_READ, self._drain)
+
+    def _drain(self, sock: ClientSocket) -> None:
+        try:
+            if sock.recv(65536):
+                return  # more to discard; the deadline bounds it
+        except BlockingIOError:
+            return
+        except OSError:
+            pass
+        self._close_now(sock)
+
+    def _close_now(self, sock: ClientSocket) -> None:
+        if sock.fileno() == -1:
+            return
+        with contextlib.suppress(KeyError, ValueError, OSError):
+            self.poller.unregister(sock)
+        sock.close()
+
+    def murder_pending(self):
+        super().murder_pending()
+        now = time.monotonic()
+        while self.closing and self.closing[0][0] <= now:
+            self._close_now(self.closing.popleft()[1])
 
     def handle_error(self, req, client, addr, exc):
         request_id = new_request_id()

@@ -206,6 +206,29 @@ def test_one_keep_alive_connection_answers_head_back_to_back_paused_and_pipeline
     assert raw(server, pipelined).count(b"HTTP/1.1 200 OK\r\n") == 4
 
 
+def test_pipelined_requests_of_more_connections_than_threads_are_all_answered(server):
+    """20 connections pipelining 5 requests each at once, on 4 threads: connections wait for a
+    thread, so read-ahead requests are queued again rather than left for the poller (which never
+    sees them: they are already read). Each client keeps its connection open until all are read:
+    a close that waited for the client on the poller's thread stalled the worker 2 s per
+    connection, past the 2 s keep-alive timeout of connections not yet served, which were reset."""
+    batch = b"GET /ping HTTP/1.1\r\nHost: x\r\n\r\n" * 4 + b"GET /ping HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    sockets = [socket.create_connection(("127.0.0.1", server.port), timeout=10) for _ in range(20)]
+    try:
+        for sock in sockets:
+            sock.sendall(batch)
+        answers = []
+        for sock in sockets:
+            received = b""
+            while chunk := sock.recv(65536):
+                received += chunk
+            answers.append(received.count(b"HTTP/1.1 200 OK\r\n"))
+    finally:
+        for sock in sockets:
+            sock.close()
+    assert answers == [5] * 20
+
+
 def test_sigterm_stops_gracefully(tiny_model_dir):
     server = LocalServer(tiny_model_dir, env=FAST)
     server.process.send_signal(signal.SIGTERM)
