@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import json
 import logging
-import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from http import HTTPStatus
 
 from inference.handler import MAX_BYTES, LoadedModel, RequestError, transform
+from inference.request_ids import new_request_id
 
 log = logging.getLogger("inference.app")
 JSON = "application/json"
@@ -82,7 +82,7 @@ class InferenceApp:
         self.observers = list(observers)
 
     def __call__(self, environ: dict, start_response) -> list[bytes]:
-        request_id = uuid.uuid4().hex
+        request_id = new_request_id()
         method = environ.get("REQUEST_METHOD", "GET")
         try:
             status, body, content_type, extra = self._route(environ, method, request_id)

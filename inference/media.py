@@ -14,6 +14,7 @@ quality wins; ties go to the range listed first, then to the order of `offered`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ def parse_accept(header: str) -> list[MediaRange]:
     return ranges
 
 
+@lru_cache(maxsize=256)  # clients repeat their Accept header: parse each one once
 def negotiate(accept: str | None, offered: tuple[str, ...]) -> str | None:
     """The offered media type `accept` prefers, or None when it accepts none of them."""
     if accept is None or not accept.strip():

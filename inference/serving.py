@@ -13,6 +13,10 @@ Environment; tests use short timeouts):
 | keep-alive (s)     | INFERENCE_KEEPALIVE              | 75: idle connections closed after it |
 | graceful stop (s)  | INFERENCE_GRACEFUL_TIMEOUT       | 20: SIGTERM lets requests in flight finish |
 
+Each worker's heartbeat file (touched to tell the arbiter it is alive) lives in /dev/shm when
+that is a writable directory, as gunicorn advises for containers (on a disk or overlay /tmp a
+touch can stall the worker), else in the default temporary directory.
+
 Each worker listens on its own socket (SO_REUSEPORT), so the kernel spreads connections over
 the workers; with one shared socket the worker that woke first took nearly every keep-alive
 connection and served them alone on one CPU. Only processes of the same user can join such a
@@ -30,6 +34,7 @@ from dataclasses import asdict, dataclass
 from awsenv.errors import UserError
 
 WORKER_CLASS = "inference.gunicorn_worker.HostingWorker"
+MEMORY_FILE_SYSTEM = "/dev/shm"  # noqa: S108 - gunicorn's heartbeat files, created by mkstemp
 
 
 def available_cpus() -> int:
@@ -37,6 +42,13 @@ def available_cpus() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not Linux
         return max(1, os.cpu_count() or 1)
+
+
+def heartbeat_dir(candidate: str = MEMORY_FILE_SYSTEM) -> str | None:
+    """`candidate` when it is a directory this process can create files in, else None (gunicorn's default)."""
+    if os.path.isdir(candidate) and os.access(candidate, os.W_OK | os.X_OK):
+        return candidate
+    return None
 
 
 @dataclass(frozen=True)
@@ -96,6 +108,7 @@ class ServerSettings:
             "errorlog": "-",
             "loglevel": "info",
             "proc_name": "inference",
+            "worker_tmp_dir": heartbeat_dir(),
             "control_socket_disable": True,  # no runtime-management socket in the container
             "raw_env": [f"INFERENCE_READ_TIMEOUT={self.read_timeout}"],
         }

@@ -10,6 +10,7 @@ import os
 import shutil
 import signal
 import socket
+import time
 
 import pytest
 
@@ -169,6 +170,63 @@ def test_idle_connections_do_not_starve_requests(server):
     finally:
         for sock in idle:
             sock.close()
+
+
+def test_one_keep_alive_connection_answers_head_back_to_back_paused_and_pipelined_requests(server):
+    """The worker keeps a busy connection in its thread and holds each response head for its body:
+    a head with no body (HEAD) must still be sent, and every answer must come on the same connection."""
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    connection.connect()
+    first_socket = connection.sock
+    try:
+        answers = []
+        for pause, method in [(0, "HEAD"), (0, "POST"), (0, "POST"), (0.05, "HEAD"), (0.05, "POST"), (0, "GET")]:
+            time.sleep(pause)
+            body = JSON_BODY if method == "POST" else None
+            connection.request(method, "/invocations" if method == "POST" else "/ping", body=body,
+                               headers={"Content-Type": "application/json"})  # fmt: skip
+            response = connection.getresponse()
+            answers.append((method, response.status, response.read()))
+            assert connection.sock is first_socket, "the server closed a keep-alive connection"
+    finally:
+        connection.close()
+    assert [(method, status) for method, status, _ in answers] == [
+        ("HEAD", 200),
+        ("POST", 200),
+        ("POST", 200),
+        ("HEAD", 200),
+        ("POST", 200),
+        ("GET", 200),
+    ]
+    assert answers[0][2] == b"" and answers[5][2] == b'{"status": "ok"}'
+    assert json.loads(answers[1][2])["predictions"][0]["label"] == "Orthopedic"
+    pipelined = (
+        b"GET /ping HTTP/1.1\r\nHost: x\r\n\r\n" * 3 + b"GET /ping HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    assert raw(server, pipelined).count(b"HTTP/1.1 200 OK\r\n") == 4
+
+
+def test_pipelined_requests_of_more_connections_than_threads_are_all_answered(server):
+    """20 connections pipelining 5 requests each at once, on 4 threads: connections wait for a
+    thread, so read-ahead requests are queued again rather than left for the poller (which never
+    sees them: they are already read). Each client keeps its connection open until all are read:
+    a close that waited for the client on the poller's thread stalled the worker 2 s per
+    connection, past the 2 s keep-alive timeout of connections not yet served, which were reset."""
+    batch = b"GET /ping HTTP/1.1\r\nHost: x\r\n\r\n" * 4 + b"GET /ping HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    sockets = [socket.create_connection(("127.0.0.1", server.port), timeout=10) for _ in range(20)]
+    try:
+        for sock in sockets:
+            sock.sendall(batch)
+        answers = []
+        for sock in sockets:
+            received = b""
+            while chunk := sock.recv(65536):
+                received += chunk
+            answers.append(received.count(b"HTTP/1.1 200 OK\r\n"))
+    finally:
+        for sock in sockets:
+            sock.close()
+    assert answers == [5] * 20
 
 
 def test_sigterm_stops_gracefully(tiny_model_dir):
