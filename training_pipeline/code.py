@@ -85,12 +85,17 @@ def code_files() -> dict[str, bytes]:
     return files
 
 
-def code_prefix(cfg: Config, env: str) -> str:
-    """s3://<data bucket>/<pipeline>/code/<sha256 of the code>: changes only when the code does."""
+def code_digest() -> str:
+    """SHA-256 over every uploaded file (name and content), hosting code packed for serving included."""
     digest = hashlib.sha256()
     for name, data in sorted(code_files().items()):
         digest.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
-    return f"s3://{cfg.data_bucket(env)}/{cfg.pipeline_name(env)}/code/{digest.hexdigest()[:32]}"
+    return digest.hexdigest()
+
+
+def code_prefix(cfg: Config, env: str) -> str:
+    """s3://<data bucket>/<pipeline>/code/<sha256 of the code>: changes only when the code does."""
+    return f"s3://{cfg.data_bucket(env)}/{cfg.pipeline_name(env)}/code/{code_digest()[:32]}"
 
 
 def upload_code(session: EnvSession) -> str:

@@ -55,6 +55,18 @@ def test_the_key_covers_step_scripts_builder_code_and_config(cfg, repo_root, tmp
     assert cache_key(other, "dev", "a" * 40, root) != key
 
 
+def test_the_key_covers_the_uploaded_code_hosting_files_included(cfg, monkeypatch):
+    """The definition names the content-addressed code prefix, whose files include hosting code from
+    inference/ (outside the hashed sources): a change there must render anew."""
+    from training_pipeline import code
+
+    files = code.code_files()
+    key = cache_key(cfg, "dev", "a" * 40)
+    archive = code.TRAINING_CODE["transformer"][1]
+    monkeypatch.setattr(code, "code_files", lambda: {**files, archive: files[archive] + b"changed"})
+    assert cache_key(cfg, "dev", "a" * 40) != key
+
+
 def test_rendering_ahead_renders_each_env_at_head_and_a_bad_config_is_one_line(monkeypatch, capsys):
     from awsenv.gitinfo import head_sha
     from training_pipeline.local_executor import definitions

@@ -3,8 +3,9 @@
 Rendering the definition needs the SageMaker SDK: seconds to import, seconds to build, on every
 local run. The rendering is deterministic (byte-identical for the same inputs: a test checks),
 so `cached_definition` keeps each rendering under `.runs/definitions/<key>.json`, the key a
-SHA-256 of everything the rendering reads: the source of training_pipeline (step scripts
-included, so the content-addressed code prefix is covered) and awsenv, the installed versions of
+SHA-256 of everything the rendering reads: the source of training_pipeline and awsenv, the
+digest of the uploaded step code (the definition names its content-addressed prefix; the
+transformer sourcedir packs hosting code from inference/), the installed versions of
 the SDK and boto distributions, the configuration, the env and the image tag. Change any of them
 and the next run renders anew; what runs is always what `pipeline.definition` returns.
 """
@@ -21,6 +22,7 @@ from importlib import metadata
 from pathlib import Path
 
 from awsenv.config import REPO_ROOT, Config
+from training_pipeline.code import code_digest
 
 CACHE_DIR = REPO_ROOT / ".runs" / "definitions"
 DISTRIBUTIONS = (
@@ -58,6 +60,7 @@ def cache_key(cfg: Config, env: str, image_tag: str, root: Path = REPO_ROOT, fam
         "env": env,
         "image_tag": image_tag,
         "family": cfg.model_family(env, family),
+        "code": code_digest(),  # the content-addressed code prefix (it packs inference/'s hosting code too)
     }
     digest.update(json.dumps(settings, sort_keys=True).encode())
     return digest.hexdigest()
