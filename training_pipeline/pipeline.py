@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 
 from awsenv.config import Config
 from awsenv.errors import UserError
+from training_pipeline import gate_builders as ending
 from training_pipeline import steps_builders as build
 from training_pipeline.code import upload_code
 from training_pipeline.steps_builders import (
@@ -76,17 +77,17 @@ def get_pipeline(cfg: Config, env: str, image_tag: str, session=None, family: st
     metadata = {
         key: evaluated.get(path) for key, path in {**ARTIFACT_DIGEST_PATHS, **build.DATASET_METADATA_PATHS}.items()
     }
-    register = build.register_step(
+    register = ending.register_step(
         ctx,
         params,
         trained,
         evaluated,
         metadata=metadata,
-        drift_check_baselines=build.drift_baselines(evaluated),
+        drift_check_baselines=ending.drift_baselines(evaluated),
         serving=families.serving_container(ctx, family),
     )
-    fail = build.fail_step(evaluated.get(ACCURACY_PATH), params.threshold, evaluated.get(CHAMPION_PATH))
-    gate = build.gate_step(evaluated, params, register, fail)
+    fail = ending.fail_step(evaluated.get(ACCURACY_PATH), params.threshold, evaluated.get(CHAMPION_PATH))
+    gate = ending.gate_step(evaluated, params, register, fail)
     return Pipeline(
         name=cfg.pipeline_name(env),
         parameters=params.all(),
