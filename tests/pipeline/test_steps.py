@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
 import tarfile
@@ -181,3 +182,19 @@ def test_preprocess_downloads_the_version_the_pointer_names_and_refuses_a_damage
     with pytest.raises(SystemExit) as stopped:
         preprocess.download_version(pointer, tmp_path / "missing")
     assert str(stopped.value) == f"preprocess: s3://{bucket}/{key} is missing; upload the data again"
+
+    # a manifest (matching its pointer) that names a path outside the download directory
+    crafted = json.dumps({"files": {"../escaped.csv": {"sha256": "0" * 64}}}).encode()
+    session.s3.put_object(Bucket=bucket, Key="datasets/crafted/manifest.json", Body=crafted)
+    session.s3.put_object(Bucket=bucket, Key="datasets/crafted/../escaped.csv", Body=b"text,label\n")
+    crafted_pointer = {
+        **pointer,
+        "uri": f"s3://{bucket}/datasets/crafted/",
+        "manifest_sha256": hashlib.sha256(crafted).hexdigest(),
+    }
+    with pytest.raises(SystemExit) as stopped:
+        preprocess.download_version(crafted_pointer, tmp_path / "crafted" / "dataset")
+    assert str(stopped.value) == (
+        "preprocess: manifest.json names '../escaped.csv', outside the dataset; upload the data again"
+    )
+    assert not (tmp_path / "crafted" / "escaped.csv").exists()

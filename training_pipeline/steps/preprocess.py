@@ -24,7 +24,7 @@ import importlib
 import json
 import os
 import sys
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 TEXT_COLUMN = "transcription"
 LABEL_COLUMN = "medical_specialty"
@@ -83,6 +83,8 @@ def download_version(pointer: dict, directory: Path) -> Path:
     if fetch(s3, bucket, prefix + MANIFEST, directory / MANIFEST) != pointer["manifest_sha256"]:
         raise SystemExit(f"preprocess: {pointer['uri']}{MANIFEST} does not match the pointer; upload the data again")
     for key, facts in json.loads((directory / MANIFEST).read_text())["files"].items():
+        if key.startswith("/") or ".." in PurePosixPath(key).parts:
+            raise SystemExit(f"preprocess: manifest.json names {key!r}, outside the dataset; upload the data again")
         if fetch(s3, bucket, prefix + key, directory / key) != facts["sha256"]:
             raise SystemExit(f"preprocess: {key} does not match manifest.json; upload the data again")
     return directory
