@@ -88,6 +88,11 @@ def _read_pid(state_dir: Path) -> int | None:
     return pid
 
 
+def checkout_pid(state_dir: Path = STATE_DIR) -> int | None:
+    """The pid of the emulator started from this checkout, if it runs."""
+    return _read_pid(state_dir)
+
+
 def status(cfg: Config, state_dir: Path = STATE_DIR) -> Status:
     pid = _read_pid(state_dir)
     url = cfg.emulator_url
@@ -204,6 +209,38 @@ def stop(cfg: Config, state_dir: Path = STATE_DIR, timeout: float = 10.0) -> str
     return f"stopped (pid {pid})"
 
 
+# The first request for a service in a fresh server pays moto's imports and the parsing of its
+# service description (~0.1-0.4 s each, sagemaker the most): the server makes one read-only
+# request per service the local runs and the demo use, in the background once it listens.
+WARM_REQUESTS = (
+    ("sagemaker", "list_model_package_groups", {}),
+    ("s3", "list_buckets", {}),
+    ("sts", "get_caller_identity", {}),
+    ("events", "list_event_buses", {}),
+    ("lambda", "list_functions", {}),
+    ("cloudwatch", "describe_alarms", {}),
+    ("scheduler", "list_schedules", {}),
+    ("application-autoscaling", "describe_scalable_targets", {"ServiceNamespace": "sagemaker"}),
+)
+
+
+WARM_UP_KEY = "warm-up"  # not an account's key: moto serves it from its default account
+
+
+def warm(url: str) -> None:
+    """One read-only request per service of WARM_REQUESTS to the server at `url` (moto's default
+    account; nothing is created). A failure only means that service stays cold."""
+    import boto3
+    from botocore.config import Config as ClientConfig
+
+    session = boto3.session.Session(aws_access_key_id=WARM_UP_KEY, aws_secret_access_key=WARM_UP_KEY)
+    once = ClientConfig(retries={"max_attempts": 1}, connect_timeout=2, read_timeout=60)
+    for service, operation, arguments in WARM_REQUESTS:
+        with contextlib.suppress(Exception):
+            client = session.client(service, region_name="us-east-1", endpoint_url=url, config=once)
+            getattr(client, operation)(**arguments)
+
+
 def serve(port: int) -> None:
     """Run the server in the foreground until SIGTERM/SIGINT (the background process)."""
     from moto.server import ThreadedMotoServer
@@ -214,6 +251,13 @@ def serve(port: int) -> None:
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     print(json.dumps({"listening": f"http://127.0.0.1:{port}", "pid": os.getpid()}), flush=True)
+
+    def warm_and_say() -> None:
+        started = time.monotonic()
+        warm(f"http://127.0.0.1:{port}")
+        print(json.dumps({"warm_s": round(time.monotonic() - started, 2)}), flush=True)
+
+    threading.Thread(target=warm_and_say, name="warm", daemon=True).start()
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     signal.signal(signal.SIGINT, lambda *_: stopping.set())

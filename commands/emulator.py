@@ -19,14 +19,19 @@ def start(c):
     print(f"emulator: {state.detail}")
     for name, account_id in accounts.items():
         print(f"  {name:<10} account {account_id}")
+    from training_pipeline.local_executor import step_server
+
+    print(f"step helper: {step_server.start()}")
 
 
 @task
 def stop(c):
     """Stop the emulator started from this checkout (no-op when not running)."""
     from awsenv import emulator
+    from training_pipeline.local_executor import step_server
 
     print(f"emulator: {emulator.stop(config())}")
+    print(f"step helper: {step_server.stop()}")
 
 
 @task

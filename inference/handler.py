@@ -84,15 +84,26 @@ def model_fn(model_dir: str | Path) -> LoadedModel:
 
         pipeline = transformer_model.load(model_dir, metadata)
     elif family == "tfidf":
-        import joblib
-
         from inference.fast_linear import accelerate
 
-        pipeline = accelerate(joblib.load(model_dir / "model.joblib"))
+        pipeline = accelerate(_load_pickled(model_dir / "model.joblib", metadata))
     else:
         raise ValueError(f"metadata.json: model family '{family}' is unknown; expected tfidf or transformer")
     labels = [str(label) for label in pipeline.classes_]
     return LoadedModel(pipeline, labels, metadata.get("text_column", TEXT_COLUMN), metadata)
+
+
+def _load_pickled(path: Path, metadata: dict):
+    """The verified model file: by the C unpickler when training wrote it with `pickle`
+    (metadata "serialization"), else by joblib (older artifacts)."""
+    if metadata.get("serialization") == "pickle":
+        import pickle
+
+        with path.open("rb") as handle:
+            return pickle.load(handle)  # noqa: S301 - verified against the registered digest above
+    import joblib
+
+    return joblib.load(path)
 
 
 def _media_type(value: str | None, default: str) -> str:

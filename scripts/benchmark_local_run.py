@@ -7,11 +7,16 @@
   test split (imports done beforehand: the pure fit);
 * local run: `run_local` (definition, code upload, Preprocess -> Train -> Evaluate -> gate ->
   Register as subprocesses under the container contract) on this script's own in-process
-  emulator (a free loopback port; your `invoke emulator.start` server is not touched);
-  Also printed: how long the run's step helper took to warm up (`helper_ready_s`), the seconds
-  before the first step (`before_steps_s`), each step's seconds and, of those, its process's;
+  emulator (a free loopback port; your `invoke emulator.start` server is not touched), warmed as
+  the emulator warms itself after its start. Twice: first with the step helper `invoke
+  emulator.start` starts (`local_run_*`: started in a temporary directory, waited for; the
+  README's flow), then with the run's own helper (`own_helper_run_*`: as without that helper).
+  Also printed for each: how long its step helper took to warm up (`*_helper_ready_s`), the
+  seconds before the first step (`*_before_steps_s`), each step's seconds and its process's;
 * demo: `invoke demo` as a user runs it (`make demo`), on an emulator it starts on a free port,
-  with the seconds of its phases (from the times its output lines appear);
+  with the seconds of its phases (from the times its output lines appear); then (`warm_demo_*`)
+  after `invoke emulator.start` on a free port has started the emulator and the step helper and
+  both are warm (skipped when an emulator of this checkout runs: its state files are shared);
 * invoke --list: the median of 5 runs.
 Prints one JSON line: seconds of each, the ratios run/reference and demo/reference (targets:
 <= 3 and <= 6; `invoke --list` <= 0.3 s) and the load average at the end.
@@ -70,9 +75,28 @@ def reference_fit(csv: Path) -> tuple[float, float]:
     return time.perf_counter() - started, accuracy
 
 
-def local_run(csv: Path, env: str) -> tuple[float, dict]:
+def warm_shared_helper(state_dir: Path) -> None:
+    """Start the step helper as `invoke emulator.start` does and wait until it forks steps."""
+    from training_pipeline.local_executor import step_server
+    from training_pipeline.local_executor.launcher import WarmLauncher
+
+    print(f"benchmark: step helper {step_server.start(state_dir)}", file=sys.stderr)
+    noop = state_dir / "noop.py"
+    noop.write_text("")
+    with WarmLauncher(state_dir) as launcher:
+        if not launcher.shared or launcher.run([sys.executable, str(noop)], env={}, cwd=state_dir,
+                                               log=state_dir / "noop.log", timeout=120) != 0:  # fmt: skip
+            raise SystemExit("benchmark: the step helper started with the emulator did not answer")
+
+
+def local_run(csv: Path, env: str) -> dict[str, tuple[float, dict]]:
+    """Seconds and result of `run_local` with the step helper started with the emulator (as after
+    `invoke emulator.start`; the first run in this process, as a `pipeline.run --local` process's
+    one run), then with the run's own helper (as when the emulator was started without one, or
+    the libraries changed since). The emulator is warm, as seconds after its start."""
     from moto.server import ThreadedMotoServer
 
+    from awsenv.emulator import warm
     from awsenv.emulator_ext import install
 
     install()
@@ -81,22 +105,44 @@ def local_run(csv: Path, env: str) -> tuple[float, dict]:
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     try:
+        warm(f"http://127.0.0.1:{port}")  # what the emulator does in the background once it listens
         cfg = load_config(env_file=REPO_ROOT / ".env.example", environ={"EMULATOR_PORT": str(port)})
         from awsenv.sessions import EnvSession
-        from training_pipeline.local_executor import run_local
+        from training_pipeline.local_executor import run_local, step_server
         from training_pipeline.local_executor.launcher import WarmLauncher
         from training_pipeline.upload import upload
 
         session = EnvSession(cfg, env, local=True)
         upload(session, csv, progress=lambda _: None)
-        started = time.perf_counter()
-        with tempfile.TemporaryDirectory() as runs, WarmLauncher() as launcher:  # as run_local would start it
-            result = run_local(session, "0" * 40, runs_dir=Path(runs), say=lambda _: None, step_launcher=launcher)
-            seconds = time.perf_counter() - started
-        result["helper_ready_s"] = launcher.ready_seconds
-        return seconds, result
+        runs = {}
+        with tempfile.TemporaryDirectory() as state, tempfile.TemporaryDirectory() as runs_dir:
+            state_dir = Path(state)
+            warm_shared_helper(state_dir)
+            for mode in ("shared_helper", "own_helper"):
+                if mode == "own_helper":
+                    step_server.stop(state_dir)
+                started = time.perf_counter()
+                with WarmLauncher(state_dir) as launcher:  # as `invoke pipeline.run --local` makes it
+                    result = run_local(session, "0" * 40, runs_dir=Path(runs_dir), say=lambda _: None,
+                                       step_launcher=launcher)  # fmt: skip
+                    runs[mode] = (time.perf_counter() - started, result)
+                result["helper_ready_s"] = launcher.ready_seconds
+        return runs
     finally:
         server.stop()
+
+
+def run_figures(prefix: str, seconds: float, result: dict, reference: float) -> dict:
+    return {
+        f"{prefix}_s": round(seconds, 2),
+        f"{prefix}_ratio": round(seconds / reference, 2),
+        f"{prefix}_helper_ready_s": round(result["helper_ready_s"] or 0.0, 2),
+        f"{prefix}_before_steps_s": round(seconds - sum(step["seconds"] for step in result["steps"].values()), 2),
+        f"{prefix}_steps_s": {name: step["seconds"] for name, step in result["steps"].items()},
+        f"{prefix}_step_process_s": {
+            n: s["process_seconds"] for n, s in result["steps"].items() if "process_seconds" in s
+        },
+    }
 
 
 DEMO_MARKS = (  # phase -> the first output line starting with it ends the phase
@@ -108,17 +154,41 @@ DEMO_MARKS = (  # phase -> the first output line starting with it ends the phase
 )
 
 
-def demo() -> tuple[float, dict]:
-    """Seconds of `invoke demo`, and of its phases (from when each phase's first line appeared)."""
+def start_warm_emulator(env: dict[str, str]) -> None:
+    """`invoke emulator.start` (emulator and step helper), then wait until both are warm."""
+    from awsenv.emulator import STATE_DIR
+    from training_pipeline.local_executor.launcher import WarmLauncher
+
+    subprocess.run([str(INVOKE), "emulator.start"], cwd=REPO_ROOT, env=env, capture_output=True, check=True)
+    log = STATE_DIR / "emulator.log"
+    deadline = time.monotonic() + 120
+    while '"warm_s"' not in log.read_text().rsplit('"listening"', 1)[-1] and time.monotonic() < deadline:
+        time.sleep(0.1)
+    with tempfile.TemporaryDirectory() as work, WarmLauncher() as launcher:
+        (Path(work) / "noop.py").write_text("")
+        launcher.run([sys.executable, str(Path(work) / "noop.py")], env={}, cwd=Path(work),
+                     log=Path(work) / "log", timeout=120)  # fmt: skip
+
+
+def demo(warm: bool) -> tuple[float, dict]:
+    """Seconds of `invoke demo`, and of its phases (from when each phase's first line appeared).
+    `warm`: after `invoke emulator.start` (the demo then uses that emulator and its step helper);
+    else the demo starts an emulator of its own."""
     with tempfile.TemporaryDirectory() as home:
         env = {**os.environ, "EMULATOR_PORT": str(free_port()), "PROMOTE_ENV_FILE": str(REPO_ROOT / ".env.example")}
         env.update(HOME=home, PYTHONUNBUFFERED="1")  # no ~/.aws of the user; lines as they are printed
-        started = time.perf_counter()
-        process = subprocess.Popen([str(INVOKE), "demo"], cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE,
-                                   stderr=subprocess.STDOUT, text=True)  # fmt: skip
-        lines = [(time.perf_counter() - started, line) for line in process.stdout]
-        code = process.wait()
-        seconds = time.perf_counter() - started
+        try:
+            if warm:
+                start_warm_emulator(env)
+            started = time.perf_counter()
+            process = subprocess.Popen([str(INVOKE), "demo"], cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE,
+                                       stderr=subprocess.STDOUT, text=True)  # fmt: skip
+            lines = [(time.perf_counter() - started, line) for line in process.stdout]
+            code = process.wait()
+            seconds = time.perf_counter() - started
+        finally:
+            if warm:
+                subprocess.run([str(INVOKE), "emulator.stop"], cwd=REPO_ROOT, env=env, capture_output=True, check=False)
     if code != 0:
         raise SystemExit(f"benchmark: `invoke demo` failed (exit {code}):\n{''.join(line for _, line in lines)}")
     phases, previous = {}, 0.0
@@ -127,6 +197,13 @@ def demo() -> tuple[float, dict]:
         phases[phase], previous = round(at - previous, 2), at
     phases["summary_and_stop"] = round(seconds - previous, 2)
     return seconds, phases
+
+
+def checkout_emulator_running() -> bool:
+    """Whether an emulator started from this checkout runs (its state files must not be touched)."""
+    from awsenv.emulator import checkout_pid
+
+    return checkout_pid() is not None
 
 
 def invoke_list() -> float:
@@ -145,24 +222,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-demo", action="store_true", help="do not time `invoke demo`")
     args = parser.parse_args(argv)
     reference, reference_accuracy = reference_fit(args.csv)
-    run_s, result = local_run(args.csv, args.env)
-    figures = {
-        "csv": str(args.csv.name),
-        "reference_fit_s": round(reference, 2),
-        "local_run_s": round(run_s, 2),
-        "local_run_ratio": round(run_s / reference, 2),
-        "helper_ready_s": round(result["helper_ready_s"] or 0.0, 2),
-        "before_steps_s": round(run_s - sum(step["seconds"] for step in result["steps"].values()), 2),
-        "steps_s": {name: step["seconds"] for name, step in result["steps"].items()},
-        "step_process_s": {n: s["process_seconds"] for n, s in result["steps"].items() if "process_seconds" in s},
-        "accuracy": result["evaluation"]["multiclass_classification_metrics"]["accuracy"]["value"],
-        "reference_accuracy": round(reference_accuracy, 6),
-    }
+    runs = local_run(args.csv, args.env)
+    figures = {"csv": str(args.csv.name), "reference_fit_s": round(reference, 2)}
+    figures.update(run_figures("local_run", *runs["shared_helper"], reference))
+    figures.update(run_figures("own_helper_run", *runs["own_helper"], reference))
+    result = runs["shared_helper"][1]
+    figures["accuracy"] = result["evaluation"]["multiclass_classification_metrics"]["accuracy"]["value"]
+    figures["reference_accuracy"] = round(reference_accuracy, 6)
     if not args.skip_demo:
-        demo_s, phases = demo()
+        demo_s, phases = demo(warm=False)
         figures.update(
             {"demo_s": round(demo_s, 2), "demo_ratio": round(demo_s / reference, 2), "demo_phases_s": phases}
         )
+        if checkout_emulator_running():
+            print("benchmark: an emulator of this checkout runs; the warm demo is skipped", file=sys.stderr)
+        else:
+            demo_s, phases = demo(warm=True)
+            figures.update({"warm_demo_s": round(demo_s, 2), "warm_demo_ratio": round(demo_s / reference, 2),
+                            "warm_demo_phases_s": phases})  # fmt: skip
     figures["invoke_list_s"] = round(invoke_list(), 3)
     figures["load_average"] = [round(x, 2) for x in os.getloadavg()]
     print(json.dumps(figures))

@@ -61,3 +61,16 @@ def test_status_of_stopped_emulator_says_how_to_start(own_cfg, tmp_path):
     state = emulator.status(own_cfg, tmp_path)
     assert not state.running
     assert "invoke emulator.start" in state.detail
+
+
+def test_warming_the_emulator_creates_nothing_in_the_projects_accounts(emulator, emulator_url):
+    """`serve` warms each service the local runs use with read-only requests in moto's default account."""
+    from awsenv.emulator import warm
+    from awsenv.sessions import EnvSession
+
+    warm(emulator_url)
+    for env in ("dev", "prod"):
+        session = EnvSession(emulator, env, local=True)
+        assert session.s3.list_buckets()["Buckets"] == []
+        assert session.sagemaker.list_model_package_groups()["ModelPackageGroupSummaryList"] == []
+        assert session.client("events").list_rules()["Rules"] == []

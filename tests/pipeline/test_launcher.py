@@ -158,3 +158,190 @@ def test_spawn_mode_starts_no_helper(monkeypatch):
     monkeypatch.setenv("PROMOTE_STEP_LAUNCH", "spawn")
     with WarmLauncher() as launcher:
         assert launcher.helper is None
+
+
+# ---- the helper started with the emulator (step_server) ----------------------------------------
+
+
+@pytest.fixture(scope="module")
+def shared_state():
+    """A helper started as `invoke emulator.start` starts it, in a state directory of its own
+    (one that another user may traverse: the refusal below is the helper's own check)."""
+    import shutil
+    import tempfile
+
+    from training_pipeline.local_executor import step_server
+
+    state_dir = Path(tempfile.mkdtemp(prefix="step-state-"))
+    state_dir.chmod(0o711)
+    assert step_server.start(state_dir).startswith("warming up")
+    yield state_dir
+    step_server.stop(state_dir)
+    shutil.rmtree(state_dir, ignore_errors=True)
+
+
+@pytest.fixture
+def shared(shared_state):
+    with WarmLauncher(shared_state) as launcher:
+        yield launcher
+
+
+def test_a_run_uses_the_helper_started_with_the_emulator(shared, shared_state, script, tmp_path):
+    from training_pipeline.local_executor import step_server
+
+    assert shared.shared and shared.helper is None and shared.ready_seconds == 0.0
+    code, seen, text = run(shared.run, script, tmp_path)
+    assert code == 0 and text.startswith("$ header\n")
+    assert seen["argv"] == ["--C", "4.0"] and seen["cwd"] == str(tmp_path / "work") and seen["name"] == "__main__"
+    assert seen["env"] == "v" and seen["path"] is None
+    helper_pid = json.loads((shared_state / "step-helper" / "helper.json").read_text())["pid"]
+    assert seen["pid"] not in (os.getpid(), helper_pid)
+    assert run(shared.run, script, tmp_path, STEP_EXIT="3")[0] == 3
+    assert step_server.start(shared_state) == f"already warm (pid {helper_pid})"
+
+
+def test_the_shared_helper_is_private_to_its_user(shared_state):
+    from training_pipeline.local_executor import step_server
+
+    path = step_server.socket_path(shared_state)
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    assert oct(path.parent.stat().st_mode & 0o777) == "0o700"
+    path.parent.chmod(0o755)  # a directory others may enter is not used, nor started in
+    try:
+        assert step_server.connect(shared_state) is None
+        assert WarmLauncher(shared_state).shared is False
+        assert step_server.start(shared_state).startswith("not started:")
+    finally:
+        path.parent.chmod(0o700)
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="needs root to connect as another user")
+def test_the_shared_helper_refuses_another_users_request(shared_state, tmp_path):
+    """Even with the socket's permissions opened, a request from another uid runs nothing."""
+    import subprocess
+
+    from training_pipeline.local_executor import step_server
+
+    path = step_server.socket_path(shared_state)
+    marker = tmp_path / "ran"
+    step = tmp_path / "step.py"
+    step.write_text(f"open({str(marker)!r}, 'w').close()\n")
+    request = json.dumps({"argv": [str(step)], "env": {}, "cwd": str(tmp_path), "log": str(tmp_path / "log")})
+    probe = (
+        "import socket, sys\ns = socket.socket(socket.AF_UNIX)\ns.connect(sys.argv[1])\n"
+        "try:\n    s.sendall(sys.argv[2].encode() + b'\\n')\n    print('answer' if s.recv(100) else 'closed')\n"
+        "except ConnectionError:  # reset, or a broken pipe when the close came before the send\n    print('closed')\n"
+    )
+    path.parent.chmod(0o755)
+    path.chmod(0o666)
+    try:
+        seen = subprocess.run([sys.executable, "-c", probe, str(path), request], capture_output=True, text=True,
+                              user=65534, timeout=60, check=False)  # fmt: skip
+    finally:
+        path.chmod(0o600)
+        path.parent.chmod(0o700)
+    assert seen.stdout.strip() == "closed", seen.stderr  # without an answer
+    assert not marker.exists() and not (tmp_path / "log").exists()
+    launcher = WarmLauncher(shared_state)  # the same request from its own user runs
+    assert launcher.run([sys.executable, str(step)], env={}, cwd=tmp_path, log=tmp_path / "log", timeout=60) == 0
+    assert marker.exists()
+
+
+def test_closing_a_shared_launcher_stops_its_running_step(shared_state, tmp_path):
+    import threading
+
+    slow = tmp_path / "slow.py"
+    slow.write_text("import os, pathlib, time\npathlib.Path('pid').write_text(str(os.getpid()))\ntime.sleep(60)\n")
+    launcher = WarmLauncher(shared_state)
+    outcome = []
+
+    def start():
+        try:
+            outcome.append(launcher.run([sys.executable, str(slow)], env={}, cwd=tmp_path, log=tmp_path / "l",
+                                        timeout=120))  # fmt: skip
+        except RuntimeError as error:
+            outcome.append(str(error))
+
+    worker = threading.Thread(target=start)
+    worker.start()
+    pid_file = tmp_path / "pid"
+    for _ in range(600):
+        if pid_file.exists() and pid_file.read_text():
+            break
+        threading.Event().wait(0.05)
+    launcher.close()
+    worker.join(timeout=30)
+    assert outcome and "launcher was closed" in outcome[0]
+    pid = int(pid_file.read_text())
+    for _ in range(200):
+        if not _alive(pid):
+            break
+        threading.Event().wait(0.05)
+    assert not _alive(pid)
+
+
+def test_a_shared_step_over_its_time_is_stopped(shared, tmp_path):
+    slow = tmp_path / "slow.py"
+    slow.write_text("import os, pathlib, time\npathlib.Path('pid').write_text(str(os.getpid()))\ntime.sleep(60)\n")
+    with pytest.raises(StepTimeout):
+        shared.run([sys.executable, str(slow)], env={}, cwd=tmp_path, log=tmp_path / "log", timeout=1.0)
+    pid = int((tmp_path / "pid").read_text())
+    for _ in range(200):
+        if not _alive(pid):
+            break
+        threading_wait(0.05)
+    assert not _alive(pid)
+
+
+def threading_wait(seconds: float) -> None:
+    import threading
+
+    threading.Event().wait(seconds)
+
+
+def test_other_libraries_do_not_use_the_helper_of_the_old_ones(shared_state, monkeypatch):
+    """After an upgrade of a preloaded package the socket's name changes: runs warm their own."""
+    import importlib.util
+
+    from training_pipeline.local_executor import step_server
+
+    before = step_server.socket_path(shared_state)
+    real = importlib.util.find_spec
+
+    def upgraded(name, *args):
+        spec = real(name, *args)
+        if name == "sklearn":
+            spec.origin = str(Path(spec.origin).parent / "_config.py")  # another file: other size and time
+        return spec
+
+    monkeypatch.setattr(importlib.util, "find_spec", upgraded)
+    assert step_server.socket_path(shared_state) != before
+    monkeypatch.setenv("PROMOTE_STEP_LAUNCH", "spawn")  # no helper of its own started by this check
+    assert step_server.connect(shared_state) is None
+
+
+def test_an_idle_shared_helper_exits_and_removes_its_socket(tmp_path):
+    import subprocess
+
+    from training_pipeline.local_executor.launcher import HELPER
+
+    path = tmp_path / "h.sock"
+    helper = subprocess.Popen([sys.executable, str(HELPER), "--listen", str(path), "--idle", "0.2"])
+    try:
+        assert helper.wait(timeout=120) == 0
+    finally:
+        helper.kill()
+    assert not path.exists()
+
+
+def test_stopping_the_shared_helper_leaves_runs_to_their_own(tmp_path_factory):
+    from training_pipeline.local_executor import step_server
+
+    state_dir = tmp_path_factory.mktemp("stop")
+    assert step_server.start(state_dir).startswith("warming up")
+    assert WarmLauncher(state_dir).shared
+    assert step_server.stop(state_dir).startswith("stopped (pid ")
+    assert step_server.stop(state_dir) == "not running"
+    assert not step_server.socket_path(state_dir).exists()
+    with WarmLauncher(state_dir) as launcher:
+        assert not launcher.shared and launcher.helper is not None

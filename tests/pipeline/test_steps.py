@@ -198,3 +198,41 @@ def test_preprocess_downloads_the_version_the_pointer_names_and_refuses_a_damage
         "preprocess: manifest.json names '../escaped.csv', outside the dataset; upload the data again"
     )
     assert not (tmp_path / "crafted" / "escaped.csv").exists()
+
+
+def test_a_model_written_with_pickle_loads_without_joblib_and_older_joblib_files_still_load(tmp_path, monkeypatch):
+    """metadata.json's "serialization": "pickle" sends Evaluate and the hosting handler to the C
+    unpickler; an artifact without it (written by joblib.dump, here compressed, which pickle
+    cannot read) still goes through joblib."""
+    import joblib
+
+    from inference.handler import _load_pickled
+
+    train = load("train")
+    evaluate = load("evaluate")
+    write_channel(tmp_path / "train", THREE_CLASSES)
+    metadata = train.train(tmp_path / "train", None, tmp_path / "model", dict(train.DEFAULTS))
+    assert metadata["serialization"] == "pickle"
+    archive_dir = tmp_path / "current"
+    archive_dir.mkdir()
+    (archive_dir / "model.tar.gz").write_bytes(_model_tar(tmp_path / "model"))
+
+    def no_joblib(*_args, **_kwargs):
+        raise AssertionError("joblib.load was used")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(joblib, "load", no_joblib)
+        model, _ = evaluate.load_model(archive_dir)
+        served = _load_pickled(tmp_path / "model" / "model.joblib", metadata)
+    assert list(model.classes_) == list(served.classes_) == ["Cardio", "Derm", "Ortho"]
+
+    older = tmp_path / "older"
+    older.mkdir()
+    joblib.dump(model, older / "model.joblib", compress=3)
+    (older / "metadata.json").write_text(json.dumps({"family": "tfidf"}))
+    (tmp_path / "older-archive").mkdir()
+    (tmp_path / "older-archive" / "model.tar.gz").write_bytes(_model_tar(older))
+    old_model, _ = evaluate.load_model(tmp_path / "older-archive")
+    assert list(old_model.classes_) == list(_load_pickled(older / "model.joblib", {}).classes_)
+    with pytest.raises(Exception):  # noqa: B017 - what the C unpickler raises on joblib's format varies
+        _load_pickled(older / "model.joblib", {"serialization": "pickle"})

@@ -9,8 +9,11 @@ step's process is then forked from it, gets the step's environment, directory, a
 runs the script as `__main__` (as `python script.py` would). A step that comes before the
 helper is warm waits for it: starting cold would import the same libraries again, on the same
 CPUs. The helper and its steps are one process group: closing the launcher (also after Ctrl-C)
-kills steps still running. `PROMOTE_STEP_LAUNCH=spawn` starts every step fresh instead; a command
-that is not `<this python> <script>`, or a platform without fork, always is.
+kills steps still running. When the helper started with the emulator (`step_server`) runs for
+these libraries, a launcher starts no helper of its own: each step is a connection to that one,
+so nothing waits for a warm-up. `PROMOTE_STEP_LAUNCH=run` always starts the run's own helper;
+`PROMOTE_STEP_LAUNCH=spawn` starts every step fresh instead; a command that is not `<this
+python> <script>`, or a platform without fork, always is.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import json
 import os
 import queue
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -50,28 +54,41 @@ class WarmLauncher:
     """One warm helper process; `run()` forks each step's process from it. Thread-safe: the
     runs of several environments (the demo's) may share one launcher and run steps at once."""
 
-    def __init__(self) -> None:
+    def __init__(self, state_dir: Path | None = None) -> None:
+        from training_pipeline.local_executor import step_server
+
         self.helper: subprocess.Popen | None = None
         self._ready = threading.Event()  # the helper has imported PRELOAD (or has exited)
         self._lock = threading.Lock()
         self._waiting: dict[int, queue.SimpleQueue] = {}  # request id -> its replies
         self._ids = itertools.count()
         self.started_at, self.ready_seconds = time.monotonic(), None  # how long the warm-up took
-        if hasattr(os, "fork") and os.environ.get("PROMOTE_STEP_LAUNCH", "warm") != "spawn":
-            base = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "SM_"))}
-            self.helper = subprocess.Popen(  # noqa: S603 - our own helper script, this Python
-                [sys.executable, str(HELPER)],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                env=base,
-                text=True,
-                start_new_session=True,
-            )
-            threading.Thread(target=self._read_replies, name="step-launcher", daemon=True).start()
+        self.state_dir = state_dir or step_server.STATE_DIR
+        self.shared = False  # steps fork from the helper started with the emulator (step_server)
+        self._connections: set = set()  # to that helper, one per running step
+        mode = os.environ.get("PROMOTE_STEP_LAUNCH", "warm")
+        if not hasattr(os, "fork") or mode == "spawn":
+            return
+        probe = step_server.connect(self.state_dir) if mode != "run" else None
+        if probe is not None:
+            probe.close()
+            self.shared, self.ready_seconds = True, 0.0
+            self._ready.set()
+            return
+        base = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "SM_"))}
+        self.helper = subprocess.Popen(  # noqa: S603 - our own helper script, this Python
+            [sys.executable, str(HELPER)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=base,
+            text=True,
+            start_new_session=True,
+        )
+        threading.Thread(target=self._read_replies, name="step-launcher", daemon=True).start()
 
     @property
     def ready(self) -> bool:
-        return self._ready.is_set() and self.helper is not None and self.helper.poll() is None
+        return self.shared or (self._ready.is_set() and self.helper is not None and self.helper.poll() is None)
 
     def wait_ready(self, timeout: float = READY_SECONDS) -> bool:
         """Whether the helper is warm (waiting up to `timeout` seconds for its imports)."""
@@ -82,10 +99,15 @@ class WarmLauncher:
         """The step's exit code; a step waits for the helper's warm-up rather than start cold
         (a cold start imports the same libraries, competing with the helper for the CPU)."""
         script = len(command) > 1 and command[0] == sys.executable and not command[1].startswith("-")
+        request = {"argv": command[1:], "env": env, "cwd": str(cwd), "log": str(log)}
+        if self.shared and script:
+            code = self._run_shared(request, timeout)
+            if code is not None:
+                return code
         if self.helper is None or not script or not self.wait_ready():
             return spawn(command, env=env, cwd=cwd, log=log, timeout=timeout)
         request_id, replies = next(self._ids), queue.SimpleQueue()
-        request = {"id": request_id, "argv": command[1:], "env": env, "cwd": str(cwd), "log": str(log)}
+        request["id"] = request_id
         with self._lock:
             self._waiting[request_id] = replies
             self.helper.stdin.write(json.dumps(request) + "\n")
@@ -102,6 +124,40 @@ class WarmLauncher:
         finally:
             with self._lock:
                 self._waiting.pop(request_id, None)
+
+    def _run_shared(self, request: dict, timeout: float) -> int | None:
+        """The step's exit code, forked by the helper started with the emulator; None when that
+        helper is gone (the caller then starts the step itself)."""
+        from training_pipeline.local_executor import step_server
+
+        connection = step_server.connect(self.state_dir)
+        if connection is None:
+            return None
+        with self._lock:
+            self._connections.add(connection)
+        try:
+            connection.sendall((json.dumps(request) + "\n").encode())
+            replies = connection.makefile("rb")
+            connection.settimeout(READY_SECONDS)  # the helper may still be warming up
+            pid = self._shared_reply(replies)["pid"]
+            connection.settimeout(timeout)
+            try:
+                return self._shared_reply(replies)["code"]
+            except TimeoutError:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(pid, signal.SIGKILL)
+                raise StepTimeout from None
+        finally:
+            with self._lock:
+                self._connections.discard(connection)
+            connection.close()
+
+    @staticmethod
+    def _shared_reply(replies) -> dict:
+        line = replies.readline()
+        if not line:
+            raise RuntimeError("the step helper started with the emulator stopped, or the launcher was closed")
+        return json.loads(line)
 
     @staticmethod
     def _reply(replies: queue.SimpleQueue, timeout: float) -> dict:
@@ -131,7 +187,12 @@ class WarmLauncher:
                 replies.put(None)
 
     def close(self) -> None:
-        """Stop the helper and any step still running (no state to keep: no clean exit needed)."""
+        """Stop the helper and any step still running (no state to keep: no clean exit needed).
+        The helper started with the emulator stays; it kills the steps whose connection closes."""
+        with self._lock:
+            for connection in self._connections:
+                with contextlib.suppress(OSError):
+                    connection.shutdown(socket.SHUT_RDWR)
         if self.helper is None:
             return
         with contextlib.suppress(ProcessLookupError, PermissionError):

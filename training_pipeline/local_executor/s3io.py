@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from awsenv.s3uri import split_s3_uri
+
+MULTIPART_BYTES = 64 * 1024 * 1024  # larger files go through the transfer manager (parts, threads)
 
 
 def download_prefix(s3, uri: str, directory: Path) -> list[Path]:
@@ -22,7 +25,12 @@ def download_prefix(s3, uri: str, directory: Path) -> list[Path]:
             relative = key[len(prefix) :].lstrip("/") or key.rsplit("/", 1)[-1]
             target = directory / relative
             target.parent.mkdir(parents=True, exist_ok=True)
-            s3.download_file(bucket, key, str(target))
+            if item.get("Size", 0) > MULTIPART_BYTES:
+                s3.download_file(bucket, key, str(target))
+            else:  # one GET, no HEAD and no thread pool: the executor's inputs are mostly small
+                body = s3.get_object(Bucket=bucket, Key=key)["Body"]
+                with target.open("wb") as out:
+                    shutil.copyfileobj(body, out, 1024 * 1024)
             files.append(target)
     return files
 
@@ -33,6 +41,10 @@ def upload_directory(s3, directory: Path, uri: str) -> int:
     count = 0
     for path in sorted(p for p in directory.rglob("*") if p.is_file()):
         key = "/".join(part for part in (prefix.rstrip("/"), path.relative_to(directory).as_posix()) if part)
-        s3.upload_file(str(path), bucket, key)
+        if path.stat().st_size > MULTIPART_BYTES:
+            s3.upload_file(str(path), bucket, key)
+        else:
+            with path.open("rb") as body:
+                s3.put_object(Bucket=bucket, Key=key, Body=body)
         count += 1
     return count

@@ -98,7 +98,7 @@ class Helper:
     """The request loop: forks a step per request line, reports each step's end."""
 
     def __init__(self) -> None:
-        self.running: dict[int, object] = {}  # pid -> request id
+        self.running: dict[int, object] = {}  # pid -> request id (or, listening, its connection)
         self.buffer = b""
         self.wakeup, self.notify = os.pipe()
         os.set_blocking(self.notify, False)
@@ -109,27 +109,41 @@ class Helper:
         sys.stdout.write(json.dumps(message) + "\n")
         sys.stdout.flush()
 
-    def start(self, line: bytes) -> None:
-        request = json.loads(line)
+    def fork(self, request: dict, *, close: tuple[int, ...] = (), own_group: bool = False) -> int:
+        """The pid of a new process running the step of `request` (`close`: descriptors it must not keep)."""
         pid = os.fork()
         if pid == 0:
             try:  # the step gets the signal dispositions and descriptors of a fresh process
                 signal.set_wakeup_fd(-1)
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-                os.close(self.wakeup)
-                os.close(self.notify)
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                for fd in (self.wakeup, self.notify, *close):
+                    os.close(fd)
+                if own_group:  # killed with whatever it starts when its requester goes away
+                    os.setpgid(0, 0)
             finally:
                 _child(request)  # never returns
+        return pid
+
+    def start(self, line: bytes) -> None:
+        request = json.loads(line)
+        pid = self.fork(request)
         self.running[pid] = request.get("id")
         self.reply({"id": request.get("id"), "pid": pid})
 
+    def ended(self, pid: int, code: int) -> None:
+        self.reply({"id": self.running.pop(pid, None), "pid": pid, "code": code})
+
     def reap(self) -> None:
         while self.running:
-            pid, status = os.waitpid(-1, os.WNOHANG)
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:  # none left (cannot happen while `running` is right)
+                self.running.clear()
+                return
             if pid == 0:
                 return
-            request_id = self.running.pop(pid, None)
-            self.reply({"id": request_id, "pid": pid, "code": os.waitstatus_to_exitcode(status)})
+            self.ended(pid, os.waitstatus_to_exitcode(status))
 
     def serve(self) -> None:
         import select
@@ -149,8 +163,100 @@ class Helper:
                     self.start(line)
 
 
-def serve() -> None:
-    """Import PRELOAD once, warm botocore, then fork one step per request line on stdin."""
+class Listener(Helper):
+    """The step helper that outlives runs (`step_server.start`): one request per connection on a
+    Unix socket that only this user can reach (its directory 0700, the socket 0600, and each
+    peer's uid checked). Replies go on the connection: {"pid": ...} when the step started,
+    {"pid": ..., "code": ...} when it ended. A connection closed before its step ended (the run
+    was interrupted or timed out) kills the step's process group. With nothing running and no
+    request for `idle` seconds, the helper removes its socket and exits."""
+
+    MAX_REQUEST = 1 << 20  # a request line is the step's argv, environment and paths: small
+
+    def __init__(self, listener, idle: float) -> None:
+        super().__init__()
+        self.listener, self.idle = listener, idle
+        self.connections: dict[int, list] = {}  # fd -> [socket, received bytes, pid or None]
+
+    def reply_on(self, connection, message: dict) -> None:
+        with contextlib.suppress(OSError):  # the requester may have gone: the step is killed anyway
+            connection.sendall((json.dumps(message) + "\n").encode())
+
+    def ended(self, pid: int, code: int) -> None:
+        fd = self.running.pop(pid, None)
+        entry = self.connections.pop(fd, None) if fd is not None else None
+        if entry is not None:
+            self.reply_on(entry[0], {"pid": pid, "code": code})
+            entry[0].close()
+
+    def accept(self) -> None:
+        import socket
+        import struct
+
+        connection, _ = self.listener.accept()
+        credentials = connection.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+        if struct.unpack("3i", credentials)[1] != os.getuid():  # only the user who started the helper
+            connection.close()
+            return
+        self.connections[connection.fileno()] = [connection, b"", None]
+
+    def receive(self, fd: int) -> None:
+        entry = self.connections[fd]
+        chunk = b""
+        with contextlib.suppress(OSError):
+            chunk = entry[0].recv(65536)
+        if not chunk:  # the requester went away: its step goes too
+            if entry[2] is not None:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(entry[2], signal.SIGKILL)
+                if entry[2] in self.running:
+                    self.running[entry[2]] = None  # reaped later, nobody to tell
+            del self.connections[fd]
+            entry[0].close()
+            return
+        entry[1] += chunk
+        if entry[2] is None and b"\n" in entry[1]:
+            try:
+                request = json.loads(entry[1].split(b"\n", 1)[0])
+            except ValueError:
+                request = None
+            if not isinstance(request, dict) or not isinstance(request.get("argv"), list):
+                del self.connections[fd]  # not a request of ours: nothing runs
+                entry[0].close()
+                return
+            others = (*(c.fileno() for c, _, _ in self.connections.values()), self.listener.fileno())
+            entry[2] = self.fork(request, close=others, own_group=True)
+            self.running[entry[2]] = fd
+            self.reply_on(entry[0], {"pid": entry[2]})
+        elif len(entry[1]) > self.MAX_REQUEST:
+            del self.connections[fd]
+            entry[0].close()
+
+    def serve(self) -> None:
+        import select
+        import time
+
+        quiet_since = time.monotonic()
+        while True:
+            timeout = max(0.0, quiet_since + self.idle - time.monotonic())
+            watched = [self.listener.fileno(), self.wakeup, *self.connections]
+            readable, _, _ = select.select(watched, [], [], timeout)
+            if self.wakeup in readable:
+                os.read(self.wakeup, 4096)
+            self.reap()
+            if self.listener.fileno() in readable:
+                self.accept()
+            for fd in readable:
+                if fd in self.connections:
+                    self.receive(fd)
+            if self.running or self.connections:
+                quiet_since = time.monotonic()
+            elif time.monotonic() - quiet_since >= self.idle:
+                return
+
+
+def warm_up() -> None:
+    """Import PRELOAD and parse the steps' service descriptions."""
     import importlib
 
     for name in PRELOAD:
@@ -158,10 +264,45 @@ def serve() -> None:
             importlib.import_module(name)
     with contextlib.suppress(ImportError):
         _warm_botocore()
+
+
+def serve() -> None:
+    """Import PRELOAD once, warm botocore, then fork one step per request line on stdin."""
+    warm_up()
     helper = Helper()
     helper.reply({"ready": True})
     helper.serve()
 
 
+def listen(path: str, idle: float) -> None:
+    """Bind `path` first (a requester that comes during the warm-up waits in the backlog), warm
+    up, then serve connections until idle; the socket goes with the helper."""
+    import socket
+
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    previous = os.umask(0o177)
+    try:
+        listener.bind(path)
+    finally:
+        os.umask(previous)
+    listener.listen(64)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # `step_server.stop`: the steps go too
+    try:
+        warm_up()
+        helper = Listener(listener, idle)
+        try:
+            helper.serve()
+        finally:
+            for pid in helper.running:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(pid, signal.SIGKILL)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+
+
 if __name__ == "__main__":
-    serve()
+    if len(sys.argv) == 5 and sys.argv[1] == "--listen" and sys.argv[3] == "--idle":
+        listen(sys.argv[2], float(sys.argv[4]))
+    else:
+        serve()

@@ -100,6 +100,11 @@ def load_model(model_dir: Path):
         return TransformerModel(extract_dir, metadata), digests
     if family != "tfidf":
         raise SystemExit(f"evaluate: model family '{family}' is unknown; expected tfidf or transformer")
+    if metadata.get("serialization") == "pickle":  # the C unpickler; the files were checked above
+        import pickle
+
+        with (extract_dir / "model.joblib").open("rb") as handle:
+            return pickle.load(handle), digests  # noqa: S301 - the step's own artifact
     import joblib
 
     return joblib.load(extract_dir / "model.joblib"), digests
