@@ -340,7 +340,9 @@ def test_stopping_the_shared_helper_leaves_runs_to_their_own(tmp_path_factory):
     state_dir = tmp_path_factory.mktemp("stop")
     assert step_server.start(state_dir).startswith("warming up")
     assert WarmLauncher(state_dir).shared
-    assert step_server.stop(state_dir).startswith("stopped (pid ")
+    pid = json.loads((state_dir / "step-helper" / "helper.json").read_text())["pid"]
+    assert step_server.stop(state_dir) == f"stopped (pid {pid})"  # still importing: it goes all the same
+    assert not _alive(pid)
     assert step_server.stop(state_dir) == "not running"
     assert not step_server.socket_path(state_dir).exists()
     with WarmLauncher(state_dir) as launcher:

@@ -36,6 +36,7 @@ HELPER = Path(__file__).with_name("warm_helper.py")
 IDLE_SECONDS = 3 * 3600.0
 SOCKET_PATH_MAX = 100  # sun_path holds 108 bytes on Linux
 START_WAIT_S = 5.0
+STOP_WAIT_S = 3.0
 
 
 def fingerprint() -> str:
@@ -150,8 +151,24 @@ def stop(state_dir: Path = STATE_DIR) -> str:
     _pid_file(state_dir).unlink(missing_ok=True)
     if record is None:
         return "not running"
+    pid = int(record["pid"])
     with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(int(record["pid"]), signal.SIGTERM)
+        os.killpg(pid, signal.SIGTERM)
+    deadline = time.monotonic() + STOP_WAIT_S
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    if _alive(pid):  # it did not exit on SIGTERM: the steps it forked are in groups of their own
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, signal.SIGKILL)
     with contextlib.suppress(OSError):
         Path(record["socket"]).unlink()
-    return f"stopped (pid {record['pid']})"
+    return f"stopped (pid {pid})"
+
+
+def _alive(pid: int) -> bool:
+    """Running: not gone, not a zombie waiting to be reaped."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")

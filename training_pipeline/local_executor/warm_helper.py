@@ -232,6 +232,16 @@ class Listener(Helper):
             del self.connections[fd]
             entry[0].close()
 
+    def terminate(self, path: str) -> None:
+        """Kill the running steps' process groups, remove the socket, exit at once (also mid-import:
+        no unwinding through half-imported libraries)."""
+        for pid in self.running:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pid, signal.SIGKILL)
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        os._exit(0)
+
     def serve(self) -> None:
         import select
         import time
@@ -286,19 +296,12 @@ def listen(path: str, idle: float) -> None:
     finally:
         os.umask(previous)
     listener.listen(64)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # `step_server.stop`: the steps go too
-    try:
-        warm_up()
-        helper = Listener(listener, idle)
-        try:
-            helper.serve()
-        finally:
-            for pid in helper.running:
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.killpg(pid, signal.SIGKILL)
-    finally:
-        with contextlib.suppress(OSError):
-            os.unlink(path)
+    helper = Listener(listener, idle)
+    signal.signal(signal.SIGTERM, lambda *_: helper.terminate(path))  # `step_server.stop`
+    warm_up()
+    helper.serve()
+    with contextlib.suppress(OSError):
+        os.unlink(path)
 
 
 if __name__ == "__main__":
