@@ -184,6 +184,8 @@ def start(cfg: Config, state_dir: Path = STATE_DIR, timeout: float = START_TIMEO
             )
         if healthy(cfg.emulator_url, timeout=0.5):
             verify_accounts(cfg)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(process.pid, WARM_SIGNAL)  # now that nobody waits for it: warm its services
             return Status(True, cfg.emulator_url, process.pid, f"running at {cfg.emulator_url} (pid {process.pid})")
         time.sleep(POLL_S)
     stop(cfg, state_dir)
@@ -210,8 +212,10 @@ def stop(cfg: Config, state_dir: Path = STATE_DIR, timeout: float = 10.0) -> str
 
 
 # The first request for a service in a fresh server pays moto's imports and the parsing of its
-# service description (~0.1-0.4 s each, sagemaker the most): the server makes one read-only
-# request per service the local runs and the demo use, in the background once it listens.
+# service description (0.05-1.3 s each; application-autoscaling, sagemaker and lambda the most):
+# the server makes one read-only request per service the local runs and the demo use, in the
+# background, once `start` has checked the accounts and signals it (WARM_SIGNAL): warming while
+# the start waits for those checks would only delay them.
 WARM_REQUESTS = (
     ("sagemaker", "list_model_package_groups", {}),
     ("s3", "list_buckets", {}),
@@ -224,6 +228,7 @@ WARM_REQUESTS = (
 )
 
 
+WARM_SIGNAL = signal.SIGUSR1
 WARM_UP_KEY = "warm-up"  # not an account's key: moto serves it from its default account
 
 
@@ -248,16 +253,22 @@ def serve(port: int) -> None:
     from awsenv.emulator_ext import install
 
     install()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    print(json.dumps({"listening": f"http://127.0.0.1:{port}", "pid": os.getpid()}), flush=True)
+    warming = threading.Event()
 
     def warm_and_say() -> None:
         started = time.monotonic()
         warm(f"http://127.0.0.1:{port}")
         print(json.dumps({"warm_s": round(time.monotonic() - started, 2)}), flush=True)
 
-    threading.Thread(target=warm_and_say, name="warm", daemon=True).start()
+    def on_warm_signal(*_) -> None:
+        if not warming.is_set():
+            warming.set()
+            threading.Thread(target=warm_and_say, name="warm", daemon=True).start()
+
+    signal.signal(WARM_SIGNAL, on_warm_signal)  # before it listens: `start` signals once it answers
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    print(json.dumps({"listening": f"http://127.0.0.1:{port}", "pid": os.getpid()}), flush=True)
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     signal.signal(signal.SIGINT, lambda *_: stopping.set())

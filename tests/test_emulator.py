@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import time
 
 import pytest
 
@@ -38,6 +39,12 @@ def test_start_status_stop_round_trip(own_cfg, tmp_path):
         # terraform/main attaches an AWS managed policy: the server must know them
         iam = aws_session(own_cfg, "dev", local=True).client("iam")
         assert iam.get_policy(PolicyArn=LAMBDA_VPC_POLICY)["Policy"]["PolicyName"] == "AWSLambdaVPCAccessExecutionRole"
+        log = state_dir / "emulator.log"  # the start signalled it to warm its services: it did, and still runs
+        for _ in range(600):
+            if '"warm_s"' in log.read_text():
+                break
+            time.sleep(0.1)
+        assert '"warm_s"' in log.read_text() and emulator.healthy(own_cfg.emulator_url)
     finally:
         assert emulator.stop(own_cfg, state_dir) == f"stopped (pid {started.pid})"
     assert not emulator.healthy(own_cfg.emulator_url)
