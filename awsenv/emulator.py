@@ -150,8 +150,11 @@ def verify_accounts(cfg: Config, endpoint_url: str | None = None) -> dict[str, s
     return seen
 
 
-def start(cfg: Config, state_dir: Path = STATE_DIR, timeout: float = START_TIMEOUT_S) -> Status:
-    """Start the emulator in the background (no-op when it is already running)."""
+def start(cfg: Config, state_dir: Path = STATE_DIR, timeout: float = START_TIMEOUT_S, *,
+          warm_services: bool = False) -> Status:  # fmt: skip
+    """Start the emulator in the background (no-op when it is already running). `warm_services`:
+    then have it warm its services in the background (`invoke emulator.start`, whose user's next
+    command comes later; not the demo, whose own requests would wait for that warming)."""
     current = status(cfg, state_dir)
     if current.running:
         return current
@@ -184,8 +187,9 @@ def start(cfg: Config, state_dir: Path = STATE_DIR, timeout: float = START_TIMEO
             )
         if healthy(cfg.emulator_url, timeout=0.5):
             verify_accounts(cfg)
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(process.pid, WARM_SIGNAL)  # now that nobody waits for it: warm its services
+            if warm_services:  # now that nobody waits for the server
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(process.pid, WARM_SIGNAL)
             return Status(True, cfg.emulator_url, process.pid, f"running at {cfg.emulator_url} (pid {process.pid})")
         time.sleep(POLL_S)
     stop(cfg, state_dir)
@@ -214,8 +218,8 @@ def stop(cfg: Config, state_dir: Path = STATE_DIR, timeout: float = 10.0) -> str
 # The first request for a service in a fresh server pays moto's imports and the parsing of its
 # service description (0.05-1.3 s each; application-autoscaling, sagemaker and lambda the most):
 # the server makes one read-only request per service the local runs and the demo use, in the
-# background, once `start` has checked the accounts and signals it (WARM_SIGNAL): warming while
-# the start waits for those checks would only delay them.
+# background, once `start(warm_services=True)` has checked the accounts and signals it
+# (WARM_SIGNAL): warming while the start waits for those checks would only delay them.
 WARM_REQUESTS = (
     ("sagemaker", "list_model_package_groups", {}),
     ("s3", "list_buckets", {}),

@@ -14,7 +14,7 @@ def start(c):
 
     cfg = config()
     with user_errors():
-        state = emulator.start(cfg)
+        state = emulator.start(cfg, warm_services=True)
         accounts = emulator.verify_accounts(cfg)
     print(f"emulator: {state.detail}")
     for name, account_id in accounts.items():

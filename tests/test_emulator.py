@@ -23,7 +23,7 @@ def own_cfg():
 def test_start_status_stop_round_trip(own_cfg, tmp_path):
     state_dir = tmp_path / "state"
     assert emulator.status(own_cfg, state_dir).running is False
-    started = emulator.start(own_cfg, state_dir)
+    started = emulator.start(own_cfg, state_dir, warm_services=True)
     try:
         assert started.running and started.pid
         assert (state_dir / "emulator.pid").read_text().strip() == str(started.pid)
