@@ -252,31 +252,30 @@ def warm(url: str) -> None:
 
 def serve(port: int) -> None:
     """Run the server in the foreground until SIGTERM/SIGINT (the background process)."""
+    # Blocked in every thread (the server's threads inherit the mask) and taken by sigwait on the
+    # main thread: a signal the kernel hands to another thread can neither be lost nor kill the
+    # process before it is handled.
+    handled = {signal.SIGTERM, signal.SIGINT, WARM_SIGNAL}
+    signal.pthread_sigmask(signal.SIG_BLOCK, handled)
     from moto.server import ThreadedMotoServer
 
     from awsenv.emulator_ext import install
 
     install()
-    warming = threading.Event()
 
     def warm_and_say() -> None:
         started = time.monotonic()
         warm(f"http://127.0.0.1:{port}")
         print(json.dumps({"warm_s": round(time.monotonic() - started, 2)}), flush=True)
 
-    def on_warm_signal(*_) -> None:
-        if not warming.is_set():
-            warming.set()
-            threading.Thread(target=warm_and_say, name="warm", daemon=True).start()
-
-    signal.signal(WARM_SIGNAL, on_warm_signal)  # before it listens: `start` signals once it answers
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     print(json.dumps({"listening": f"http://127.0.0.1:{port}", "pid": os.getpid()}), flush=True)
-    stopping = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
-    signal.signal(signal.SIGINT, lambda *_: stopping.set())
-    stopping.wait()  # woken by the signal itself, not by polling
+    warming = None
+    while signal.sigwait(handled) == WARM_SIGNAL:
+        if warming is None:  # once, in the background
+            warming = threading.Thread(target=warm_and_say, name="warm", daemon=True)
+            warming.start()
     # The state is in memory only: nothing to save. Stop accepting, then exit at once rather than
     # wait for the server loop's next poll and for idle keep-alive connections.
     server._server.socket.close()

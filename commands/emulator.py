@@ -38,9 +38,11 @@ def stop(c):
 def status(c):
     """Say whether the emulator is running; exit 1 when it is not."""
     from awsenv import emulator
+    from training_pipeline.local_executor import step_server
 
     state = emulator.status(config())
     print(f"emulator: {state.detail}")
+    print(f"step helper: {step_server.status()}")
     if not state.running:
         raise Exit(code=1)
 

@@ -93,12 +93,15 @@ def test_a_forked_step_makes_aws_clients_from_its_own_environment(warm, tmp_path
     assert "step ap-south-2 http://127.0.0.1:9" in (tmp_path / "log").read_text()
 
 
-def test_closing_the_launcher_stops_a_step_still_running(tmp_path):
+SLOW = "import os, pathlib, time\npathlib.Path('pid').write_text(str(os.getpid()))\ntime.sleep(60)\n"
+
+
+def close_while_a_step_runs(launcher: WarmLauncher, tmp_path: Path) -> tuple[list, int]:
+    """Start a slow step, close the launcher once it runs: (what its run() gave, the step's pid)."""
     import threading
 
     slow = tmp_path / "slow.py"
-    slow.write_text("import os, pathlib, time\npathlib.Path('pid').write_text(str(os.getpid()))\ntime.sleep(60)\n")
-    launcher = WarmLauncher()
+    slow.write_text(SLOW)
     outcome = []
 
     def start():
@@ -118,13 +121,22 @@ def test_closing_the_launcher_stops_a_step_still_running(tmp_path):
         threading.Event().wait(0.05)
     launcher.close()
     worker.join(timeout=30)
-    assert outcome == ["the step launcher's helper process exited"]
-    pid = int(pid_file.read_text())
-    for _ in range(200):  # SIGKILL lands within moments
+    return outcome, int(pid_file.read_text())
+
+
+def gone(pid: int) -> bool:
+    """Whether `pid` is gone within a few seconds (SIGKILL lands within moments)."""
+    for _ in range(200):
         if not _alive(pid):
-            break
-        threading.Event().wait(0.05)
-    assert not _alive(pid)
+            return True
+        threading_wait(0.05)
+    return False
+
+
+def test_closing_the_launcher_stops_a_step_still_running(tmp_path):
+    outcome, pid = close_while_a_step_runs(WarmLauncher(), tmp_path)
+    assert outcome == ["the step launcher's helper process exited"]
+    assert gone(pid)
 
 
 def _alive(pid: int) -> bool:
@@ -248,49 +260,17 @@ def test_the_shared_helper_refuses_another_users_request(shared_state, tmp_path)
 
 
 def test_closing_a_shared_launcher_stops_its_running_step(shared_state, tmp_path):
-    import threading
-
-    slow = tmp_path / "slow.py"
-    slow.write_text("import os, pathlib, time\npathlib.Path('pid').write_text(str(os.getpid()))\ntime.sleep(60)\n")
-    launcher = WarmLauncher(shared_state)
-    outcome = []
-
-    def start():
-        try:
-            outcome.append(launcher.run([sys.executable, str(slow)], env={}, cwd=tmp_path, log=tmp_path / "l",
-                                        timeout=120))  # fmt: skip
-        except RuntimeError as error:
-            outcome.append(str(error))
-
-    worker = threading.Thread(target=start)
-    worker.start()
-    pid_file = tmp_path / "pid"
-    for _ in range(600):
-        if pid_file.exists() and pid_file.read_text():
-            break
-        threading.Event().wait(0.05)
-    launcher.close()
-    worker.join(timeout=30)
+    outcome, pid = close_while_a_step_runs(WarmLauncher(shared_state), tmp_path)
     assert outcome and "launcher was closed" in outcome[0]
-    pid = int(pid_file.read_text())
-    for _ in range(200):
-        if not _alive(pid):
-            break
-        threading.Event().wait(0.05)
-    assert not _alive(pid)
+    assert gone(pid)
 
 
 def test_a_shared_step_over_its_time_is_stopped(shared, tmp_path):
     slow = tmp_path / "slow.py"
-    slow.write_text("import os, pathlib, time\npathlib.Path('pid').write_text(str(os.getpid()))\ntime.sleep(60)\n")
+    slow.write_text(SLOW)
     with pytest.raises(StepTimeout):
         shared.run([sys.executable, str(slow)], env={}, cwd=tmp_path, log=tmp_path / "log", timeout=1.0)
-    pid = int((tmp_path / "pid").read_text())
-    for _ in range(200):
-        if not _alive(pid):
-            break
-        threading_wait(0.05)
-    assert not _alive(pid)
+    assert gone(int((tmp_path / "pid").read_text()))
 
 
 def threading_wait(seconds: float) -> None:
@@ -347,3 +327,13 @@ def test_stopping_the_shared_helper_leaves_runs_to_their_own(tmp_path_factory):
     assert not step_server.socket_path(state_dir).exists()
     with WarmLauncher(state_dir) as launcher:
         assert not launcher.shared and launcher.helper is not None
+
+
+def test_status_says_whether_the_helper_runs_and_for_which_libraries(shared_state, monkeypatch):
+    from training_pipeline.local_executor import step_server
+
+    pid = json.loads((shared_state / "step-helper" / "helper.json").read_text())["pid"]
+    assert step_server.status(shared_state) == f"running (pid {pid})"
+    monkeypatch.setattr(step_server, "fingerprint", lambda: "0" * 20)  # as after an upgrade
+    assert step_server.status(shared_state).startswith(f"running for other libraries (pid {pid})")
+    assert step_server.status(shared_state.parent / "nowhere").startswith("not running")

@@ -145,6 +145,16 @@ def start(state_dir: Path = STATE_DIR) -> str:
     return f"warming up in the background (pid {process.pid}; steps of local runs fork from it)"
 
 
+def status(state_dir: Path = STATE_DIR) -> str:
+    """Whether the helper runs, and for these libraries."""
+    record = _running(state_dir)
+    if record is None:
+        return "not running (`invoke emulator.start` starts it)"
+    if record.get("socket") != str(socket_path(state_dir)):
+        return f"running for other libraries (pid {record['pid']}); `invoke emulator.start` replaces it"
+    return f"running (pid {record['pid']})"
+
+
 def stop(state_dir: Path = STATE_DIR) -> str:
     """Stop the recorded helper and the steps it is running; what happened."""
     record = _running(state_dir)
