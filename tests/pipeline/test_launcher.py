@@ -306,7 +306,8 @@ def test_an_idle_shared_helper_exits_and_removes_its_socket(tmp_path):
     from training_pipeline.local_executor.launcher import HELPER
 
     path = tmp_path / "h.sock"
-    helper = subprocess.Popen([sys.executable, str(HELPER), "--listen", str(path), "--idle", "0.2"])
+    # -S: no site-packages, so its imports fail at once (it serves without them): the idle logic only
+    helper = subprocess.Popen([sys.executable, "-S", str(HELPER), "--listen", str(path), "--idle", "0.2"])
     try:
         assert helper.wait(timeout=120) == 0
     finally:
