@@ -23,15 +23,21 @@
    for that long.
 6. The heartbeat file (which tells the arbiter the worker is alive) is touched at most once per
    `HEARTBEAT_INTERVAL`, not on every pass of the event loop.
+7. After a graceful stop the worker runs the `worker_exit` hook (data capture writes what it
+   buffered), flushes its logs and exits without tearing the interpreter down: with numpy and
+   scikit-learn loaded that teardown took ~0.3 s of every stop. A worker that fails to boot
+   still exits through gunicorn, with its exit code.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import logging
 import os
 import selectors
 import socket
+import sys
 import time
 from collections import deque
 from functools import partial
@@ -74,6 +80,18 @@ class HostingWorker(ThreadWorker):
         self.waiting = deque()  # one entry per connection submitted to the pool and not yet in a thread
         self.closing = deque()  # (deadline, socket) of half-closed connections, oldest first
         super().init_process()
+
+    def run(self):
+        super().run()  # returns once the graceful stop is over (its connections served or timed out)
+        self.log.info("Worker exiting (pid: %s)", self.pid)
+        try:
+            self.cfg.worker_exit(None, self)
+        finally:
+            logging.shutdown()
+            with contextlib.suppress(Exception):
+                sys.stdout.flush()
+                sys.stderr.flush()
+            os._exit(0)
 
     def notify(self):
         now = time.monotonic()
