@@ -303,11 +303,11 @@ def test_other_libraries_do_not_use_the_helper_of_the_old_ones(shared_state, mon
 def test_an_idle_shared_helper_exits_and_removes_its_socket(tmp_path):
     import subprocess
 
-    from training_pipeline.local_executor.launcher import HELPER
+    from training_pipeline.local_executor.step_server import LISTENER
 
     path = tmp_path / "h.sock"
     # -S: no site-packages, so its imports fail at once (it serves without them): the idle logic only
-    helper = subprocess.Popen([sys.executable, "-S", str(HELPER), "--listen", str(path), "--idle", "0.2"])
+    helper = subprocess.Popen([sys.executable, "-S", str(LISTENER), "--listen", str(path), "--idle", "0.2"])
     try:
         assert helper.wait(timeout=120) == 0
     finally:
@@ -338,3 +338,22 @@ def test_status_says_whether_the_helper_runs_and_for_which_libraries(shared_stat
     monkeypatch.setattr(step_server, "fingerprint", lambda: "0" * 20)  # as after an upgrade
     assert step_server.status(shared_state).startswith(f"running for other libraries (pid {pid})")
     assert step_server.status(shared_state.parent / "nowhere").startswith("not running")
+
+
+def test_a_helper_gone_mid_step_fails_the_step_with_a_one_line_reason(tmp_path):
+    """`invoke emulator.stop` during a run: the step fails by name, no traceback."""
+    from training_pipeline.local_executor import containers
+    from training_pipeline.local_executor.errors import StepFailed
+    from training_pipeline.local_executor.launcher import HelperGone
+
+    class StoppedHelper:
+        def run(self, command, **_):
+            raise HelperGone("the step helper started with the emulator stopped, or the launcher was closed")
+
+    ctx = containers.StepContext("Train", tmp_path, s3=None, aws_env={}, job_name="job", launcher=StoppedHelper())
+    with pytest.raises(StepFailed) as failure:
+        containers._run(ctx, [sys.executable, "train.py"], {}, 60.0)
+    assert str(failure.value) == (
+        "pipeline step 'Train' failed: the step helper started with the emulator stopped, or the launcher was "
+        "closed while the step ran; run the pipeline again"
+    )

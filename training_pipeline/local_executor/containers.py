@@ -77,6 +77,8 @@ def _run(ctx: StepContext, command: list[str], env: dict[str, str], timeout: flo
         code = start(command, env=full_env, cwd=cwd or ctx.sandbox, log=ctx.log, timeout=timeout)
     except launcher.StepTimeout:
         raise StepFailed(ctx.name, f"timed out after {timeout:.0f} s; log: {ctx.log}") from None
+    except launcher.HelperGone as error:  # e.g. `invoke emulator.stop` while the step ran
+        raise StepFailed(ctx.name, f"{error} while the step ran; run the pipeline again") from None
     finally:
         ctx.process_seconds += time.monotonic() - started
     if code != 0:

@@ -39,6 +39,10 @@ class StepTimeout(Exception):
     pass
 
 
+class HelperGone(RuntimeError):
+    """The helper a step was forked from went away (or the launcher was closed) before the step ended."""
+
+
 def spawn(command: list[str], *, env: dict[str, str], cwd: Path, log: Path, timeout: float) -> int:
     """Run `command` in a fresh process; its exit code (StepTimeout after `timeout` seconds)."""
     with log.open("a") as out:
@@ -156,7 +160,7 @@ class WarmLauncher:
     def _shared_reply(replies) -> dict:
         line = replies.readline()
         if not line:
-            raise RuntimeError("the step helper started with the emulator stopped, or the launcher was closed")
+            raise HelperGone("the step helper started with the emulator stopped, or the launcher was closed")
         return json.loads(line)
 
     @staticmethod
@@ -166,7 +170,7 @@ class WarmLauncher:
         except queue.Empty:
             raise StepTimeout from None
         if message is None:
-            raise RuntimeError("the step launcher's helper process exited")
+            raise HelperGone("the step launcher's helper process exited")
         return message
 
     def _read_replies(self) -> None:

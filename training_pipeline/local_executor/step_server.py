@@ -2,7 +2,7 @@
 
 A run's own helper (launcher.WarmLauncher) imports numpy, scikit-learn and boto3 while the run
 prepares, and the first step waits for it: ~2 s of every `invoke pipeline.run --local`.
-`invoke emulator.start` also starts this helper (`python warm_helper.py --listen ...`), which
+`invoke emulator.start` also starts this helper (`python warm_listener.py --listen ...`), which
 imports them once and then forks the steps of every later run; `invoke emulator.stop` stops it,
 and it exits by itself after IDLE_SECONDS without a request.
 
@@ -33,6 +33,7 @@ from pathlib import Path
 from awsenv.emulator import STATE_DIR
 
 HELPER = Path(__file__).with_name("warm_helper.py")
+LISTENER = Path(__file__).with_name("warm_listener.py")
 IDLE_SECONDS = 3 * 3600.0
 SOCKET_PATH_MAX = 100  # sun_path holds 108 bytes on Linux
 START_WAIT_S = 5.0
@@ -44,7 +45,7 @@ def fingerprint() -> str:
     from training_pipeline.local_executor.warm_helper import PRELOAD
 
     digest = hashlib.sha256(f"{os.path.realpath(sys.executable)}\n{sys.version}\n".encode())
-    digest.update(HELPER.read_bytes())
+    digest.update(HELPER.read_bytes() + LISTENER.read_bytes())
     for name in sorted({module.split(".")[0] for module in PRELOAD}):
         spec = importlib.util.find_spec(name)
         if spec is not None and spec.origin:
@@ -111,7 +112,7 @@ def _running(state_dir: Path) -> dict | None:
         command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    return record if str(HELPER).encode() in command and str(record.get("socket")).encode() in command else None
+    return record if str(LISTENER).encode() in command and str(record.get("socket")).encode() in command else None
 
 
 def start(state_dir: Path = STATE_DIR) -> str:
@@ -131,7 +132,7 @@ def start(state_dir: Path = STATE_DIR) -> str:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "SM_"))}
     with (directory / "helper.log").open("ab") as log:
         process = subprocess.Popen(  # noqa: S603 - our own helper script, this Python, fixed arguments
-            [sys.executable, str(HELPER), "--listen", str(path), "--idle", str(IDLE_SECONDS)],
+            [sys.executable, str(LISTENER), "--listen", str(path), "--idle", str(IDLE_SECONDS)],
             cwd=directory, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True,
         )  # fmt: skip
