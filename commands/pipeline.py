@@ -76,6 +76,8 @@ def run(c, env, local=False, wait=False, image_tag="", param=None, family=""):
         from training_pipeline.local_executor.launcher import WarmLauncher
 
         with WarmLauncher() as step_launcher, user_errors():  # its helper warms up from here on
+            if step_launcher.hint:
+                print(step_launcher.hint)
             from awsenv.sessions import EnvSession
             from laptop.events import subscribe_auto_deploy
             from training_pipeline.local_executor import run_local

@@ -201,7 +201,7 @@ def shared(shared_state):
 def test_a_run_uses_the_helper_started_with_the_emulator(shared, shared_state, script, tmp_path):
     from training_pipeline.local_executor import step_server
 
-    assert shared.shared and shared.helper is None and shared.ready_seconds == 0.0
+    assert shared.shared and shared.helper is None and shared.ready_seconds == 0.0 and shared.hint == ""
     code, seen, text = run(shared.run, script, tmp_path)
     assert code == 0 and text.startswith("$ header\n")
     assert seen["argv"] == ["--C", "4.0"] and seen["cwd"] == str(tmp_path / "work") and seen["name"] == "__main__"
@@ -347,6 +347,7 @@ def test_stopping_the_shared_helper_leaves_runs_to_their_own(tmp_path_factory):
     assert not step_server.socket_path(state_dir).exists()
     with WarmLauncher(state_dir) as launcher:
         assert not launcher.shared and launcher.helper is not None
+        assert "`invoke emulator.start` keeps one warm" in launcher.hint  # the run says how to skip the warm-up
 
 
 def test_status_says_whether_the_helper_runs_and_for_which_libraries(shared_state, monkeypatch):

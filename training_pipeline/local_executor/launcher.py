@@ -70,6 +70,7 @@ class WarmLauncher:
         self.state_dir = state_dir or step_server.STATE_DIR
         self.shared = False  # steps fork from the helper started with the emulator (step_server)
         self._connections: set = set()  # to that helper, one per running step
+        self.hint = ""  # for the user, when a run could have been faster
         mode = os.environ.get("PROMOTE_STEP_LAUNCH", "warm")
         if not hasattr(os, "fork") or mode == "spawn":
             return
@@ -79,6 +80,8 @@ class WarmLauncher:
             self.shared, self.ready_seconds = True, 0.0
             self._ready.set()
             return
+        if mode != "run":
+            self.hint = "steps: warming a step helper for this run (~2 s); `invoke emulator.start` keeps one warm"
         base = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "SM_"))}
         self.helper = subprocess.Popen(  # noqa: S603 - our own helper script, this Python
             [sys.executable, str(HELPER)],
