@@ -52,14 +52,18 @@ def _texts(data: bytes, key: str) -> list[str]:
         raise UserError(f"model.batch: {key}: {error}") from None
 
 
+def default_output_uri(session, target) -> str:
+    """s3://<data bucket>/batch-output/<endpoint>/ of `session`'s env."""
+    return f"s3://{session.cfg.data_bucket(session.env)}/batch-output/{target.endpoint_name}/"
+
+
 def run_local(session, input_uri: str, output_uri: str | None = None) -> BatchResult:
     """Batch predictions in-process with the model `session`'s env serves (an emulator `EnvSession`)."""
     from inference.artifacts import load_deployed
     from inference.deployer import Target
 
     target = Target.from_session(session)
-    default = f"s3://{session.cfg.data_bucket(session.env)}/batch-output/{target.endpoint_name}/"
-    output_uri = (output_uri or default).rstrip("/") + "/"
+    output_uri = (output_uri or default_output_uri(session, target)).rstrip("/") + "/"
     s3 = session.client("s3")
     keys = _objects(s3, input_uri)
     deployed = load_deployed(session, target)
@@ -84,7 +88,7 @@ def run_aws(session, input_uri: str, output_uri: str | None = None, wait: bool =
 
     target = Target.from_session(session)
     info = deployed_model_info(session, target)
-    output_uri = output_uri or f"s3://{session.cfg.data_bucket(session.env)}/batch-output/{target.endpoint_name}/"
+    output_uri = output_uri or default_output_uri(session, target)
     job = f"{target.endpoint_name}-batch-{dt.datetime.now(dt.UTC):%Y%m%d%H%M%S}"[:63]
     sm = session.client("sagemaker")
     sm.create_transform_job(

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from training_pipeline.local_executor.launcher import StepTimeout, WarmLauncher, spawn
+from training_pipeline.local_executor.step_server import alive
 
 SCRIPT = """
 import json, os, sys
@@ -127,7 +128,7 @@ def close_while_a_step_runs(launcher: WarmLauncher, tmp_path: Path) -> tuple[lis
 def gone(pid: int) -> bool:
     """Whether `pid` is gone within a few seconds (SIGKILL lands within moments)."""
     for _ in range(200):
-        if not _alive(pid):
+        if not alive(pid):
             return True
         threading_wait(0.05)
     return False
@@ -137,15 +138,6 @@ def test_closing_the_launcher_stops_a_step_still_running(tmp_path):
     outcome, pid = close_while_a_step_runs(WarmLauncher(), tmp_path)
     assert outcome == ["the step launcher's helper process exited"]
     assert gone(pid)
-
-
-def _alive(pid: int) -> bool:
-    """Running (not gone, not a zombie waiting for init to reap it)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state not in ("Z", "X")
 
 
 @pytest.mark.parametrize("start", ["warm", "spawn"])
@@ -342,7 +334,7 @@ def test_stopping_the_shared_helper_leaves_runs_to_their_own(tmp_path_factory):
     assert WarmLauncher(state_dir).shared
     pid = json.loads((state_dir / "step-helper" / "helper.json").read_text())["pid"]
     assert step_server.stop(state_dir) == f"stopped (pid {pid})"  # still importing: it goes all the same
-    assert not _alive(pid)
+    assert not alive(pid)
     assert step_server.stop(state_dir) == "not running"
     assert not step_server.socket_path(state_dir).exists()
     with WarmLauncher(state_dir) as launcher:

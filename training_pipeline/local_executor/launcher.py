@@ -74,7 +74,8 @@ class WarmLauncher:
         mode = os.environ.get("PROMOTE_STEP_LAUNCH", "warm")
         if not hasattr(os, "fork") or mode == "spawn":
             return
-        probe = step_server.connect(self.state_dir) if mode != "run" else None
+        self._socket = step_server.socket_path(self.state_dir) if mode != "run" else None  # once, not per step
+        probe = step_server.connect(self.state_dir, self._socket) if self._socket else None
         if probe is not None:
             probe.close()
             self.shared, self.ready_seconds = True, 0.0
@@ -137,7 +138,7 @@ class WarmLauncher:
         helper is gone (the caller then starts the step itself)."""
         from training_pipeline.local_executor import step_server
 
-        connection = step_server.connect(self.state_dir)
+        connection = step_server.connect(self.state_dir, self._socket)
         if connection is None:
             return None
         with self._lock:

@@ -77,11 +77,12 @@ def _peer_uid(sock: socket.socket) -> int:
     return struct.unpack("3i", credentials)[1]
 
 
-def connect(state_dir: Path = STATE_DIR) -> socket.socket | None:
-    """A connection to this user's running helper for these libraries; None when there is none."""
+def connect(state_dir: Path = STATE_DIR, path: Path | None = None) -> socket.socket | None:
+    """A connection to this user's running helper for these libraries (`path`: their
+    `socket_path`, when already known); None when there is none."""
     if not hasattr(socket, "SO_PEERCRED"):
         return None
-    path = socket_path(state_dir)
+    path = path or socket_path(state_dir)
     try:
         info = path.lstat()
     except OSError:
@@ -166,9 +167,9 @@ def stop(state_dir: Path = STATE_DIR) -> str:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, signal.SIGTERM)
     deadline = time.monotonic() + STOP_WAIT_S
-    while _alive(pid) and time.monotonic() < deadline:
+    while alive(pid) and time.monotonic() < deadline:
         time.sleep(0.02)
-    if _alive(pid):  # it did not exit on SIGTERM: the steps it forked are in groups of their own
+    if alive(pid):  # it did not exit on SIGTERM: the steps it forked are in groups of their own
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(pid, signal.SIGKILL)
     with contextlib.suppress(OSError):
@@ -176,7 +177,7 @@ def stop(state_dir: Path = STATE_DIR) -> str:
     return f"stopped (pid {pid})"
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
     """Running: not gone, not a zombie waiting to be reaped."""
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
