@@ -62,7 +62,9 @@ class LoadedModel:
 def model_fn(model_dir: str | Path) -> LoadedModel:
     """Load an extracted model.tar.gz; metadata.json's `family` says how (default tfidf).
 
-    tfidf: `model.joblib`; transformer: a saved Hugging Face model (inference.transformer_model).
+    tfidf: the plain arrays metadata.json's "serving" entry names (`linear.npz`, read with numpy
+    alone: inference.fast_linear), else `model.joblib` (artifacts without them); transformer: a
+    saved Hugging Face model (inference.transformer_model).
     The files are verified against the registered digest before either family loads them.
     """
     from inference.integrity import CONTENT_ENV, IntegrityError, verify_model_dir
@@ -84,9 +86,13 @@ def model_fn(model_dir: str | Path) -> LoadedModel:
 
         pipeline = transformer_model.load(model_dir, metadata)
     elif family == "tfidf":
-        from inference.fast_linear import accelerate
+        from inference.fast_linear import LINEAR_FORMAT, accelerate, load_linear
 
-        pipeline = accelerate(_load_pickled(model_dir / "model.joblib", metadata))
+        serving = metadata.get("serving")
+        if isinstance(serving, dict) and serving.get("format") == LINEAR_FORMAT:
+            pipeline = load_linear(model_dir, serving)  # numpy only: no unpickling, no scikit-learn
+        else:
+            pipeline = accelerate(_load_pickled(model_dir / "model.joblib", metadata))
     else:
         raise ValueError(f"metadata.json: model family '{family}' is unknown; expected tfidf or transformer")
     labels = [str(label) for label in pipeline.classes_]

@@ -17,6 +17,11 @@
   with the seconds of its phases (from the times its output lines appear); then (`warm_demo_*`)
   after `invoke emulator.start` on a free port has started the emulator and the step helper and
   both are warm (skipped when an emulator of this checkout runs: its state files are shared);
+* endpoint start: seconds from starting a local endpoint (`inference.server.LocalServer`: the
+  demo's and `invoke endpoint.serve --local`'s server) until /ping answers, median of 3 each,
+  alternated, for a model the Train step wrote on the split: served from its plain arrays
+  (`endpoint_start_arrays_s`), and as an artifact without them, whose model.joblib the workers
+  unpickle with scikit-learn (`endpoint_start_pickle_s`);
 * invoke --list: the median of 5 runs.
 Prints one JSON line: seconds of each, the ratios run/reference and demo/reference (targets:
 <= 3 and <= 6; `invoke --list` <= 0.3 s) and the load average at the end.
@@ -50,19 +55,24 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def reference_fit(csv: Path) -> tuple[float, float]:
-    """Seconds of a plain fit + test scoring of the step's model on the split; and its accuracy."""
+def train_step():
     import importlib.util
 
+    spec = importlib.util.spec_from_file_location("train_step", REPO_ROOT / "training_pipeline/steps/train.py")
+    step = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(step)
+    return step
+
+
+def reference_fit(csv: Path) -> tuple[float, float]:
+    """Seconds of a plain fit + test scoring of the step's model on the split; and its accuracy."""
     from sklearn.metrics import accuracy_score
 
     from training_pipeline.pipeline import DEFAULTS
     from training_pipeline.splits import prepare
     from training_pipeline.steps.csvrows import read_channel
 
-    spec = importlib.util.spec_from_file_location("train_step", REPO_ROOT / "training_pipeline/steps/train.py")
-    step = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(step)
+    step = train_step()
     params = {"max_features": DEFAULTS["TfidfMaxFeatures"], "ngram_max": DEFAULTS["TfidfNgramMax"]}
     params["C"] = DEFAULTS["RegularizationC"]
     with tempfile.TemporaryDirectory() as workdir:  # the very split the uploader writes
@@ -73,6 +83,33 @@ def reference_fit(csv: Path) -> tuple[float, float]:
     model = step.build_model(**params).fit(*train)
     accuracy = float(accuracy_score(test[1], model.predict(test[0])))
     return time.perf_counter() - started, accuracy
+
+
+def endpoint_start(csv: Path, rounds: int = 3) -> dict[str, float]:
+    """Median seconds until a local endpoint answers /ping: the Train step's model served from its
+    arrays, then the same artifact without them (its workers unpickle model.joblib)."""
+    import shutil
+
+    from inference.server import LocalServer
+    from training_pipeline.splits import prepare
+
+    step = train_step()
+    with tempfile.TemporaryDirectory() as work:
+        root = Path(work)
+        prepare(csv, root)
+        step.train(root / "train", None, root / "arrays", dict(step.DEFAULTS))
+        shutil.copytree(root / "arrays", root / "pickle")
+        metadata = json.loads((root / "pickle" / "metadata.json").read_text())
+        (root / "pickle" / step.SERVING_FILE).unlink()
+        del metadata["serving"]
+        (root / "pickle" / "metadata.json").write_text(json.dumps(metadata))
+        timings = {"arrays": [], "pickle": []}
+        for _ in range(rounds):
+            for kind, seconds in timings.items():
+                started = time.perf_counter()
+                with LocalServer(root / kind):
+                    seconds.append(time.perf_counter() - started)
+    return {f"endpoint_start_{kind}_s": round(statistics.median(seconds), 2) for kind, seconds in timings.items()}
 
 
 def warm_shared_helper(state_dir: Path) -> None:
@@ -240,6 +277,7 @@ def main(argv: list[str] | None = None) -> int:
             demo_s, phases = demo(warm=True)
             figures.update({"warm_demo_s": round(demo_s, 2), "warm_demo_ratio": round(demo_s / reference, 2),
                             "warm_demo_phases_s": phases})  # fmt: skip
+    figures.update(endpoint_start(args.csv))
     figures["invoke_list_s"] = round(invoke_list(), 3)
     figures["load_average"] = [round(x, 2) for x in os.getloadavg()]
     print(json.dumps(figures))

@@ -7,12 +7,25 @@ accounts' roles assumed again (moto forgets assumed roles on reset).
 
 from __future__ import annotations
 
+import importlib.util
 import socket
 from collections.abc import Iterator
+from types import ModuleType
 
 import pytest
 
 from awsenv.config import REPO_ROOT, Config, load_config
+
+
+def load_step(name: str) -> ModuleType:
+    """A step script of training_pipeline/steps as a module (they ship alone: not a package)."""
+    from training_pipeline.code import STEPS_DIR
+
+    spec = importlib.util.spec_from_file_location(f"step_{name}", STEPS_DIR / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
 
 TEST_ACCOUNTS = {
     "OPERATIONS_ACCOUNT_ID": "100000000001",

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 
 import pytest
 
-from training_pipeline.code import STEPS_DIR
+from tests.conftest import load_step
 
 SHIFTED = [
     "please reset my password the invoice was charged twice",
@@ -16,11 +15,7 @@ SHIFTED = [
 ]
 
 
-def step(name: str):
-    spec = importlib.util.spec_from_file_location(f"step_{name}", STEPS_DIR / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+step = load_step
 
 
 @pytest.fixture(scope="session")

@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import tarfile
 
 import pytest
 
-from training_pipeline.code import STEPS_DIR
+from tests.conftest import load_step
 from training_pipeline.local_executor.containers import _model_tar
 
-
-def load(name):
-    spec = importlib.util.spec_from_file_location(f"step_{name}", STEPS_DIR / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+load = load_step
 
 
 def write_channel(directory, rows):
@@ -55,7 +49,7 @@ def test_train_writes_the_model_contract_and_evaluate_the_report(tmp_path, monke
     (root / "model").mkdir(parents=True)
     (root / "model" / "model.tar.gz").write_bytes(_model_tar(tmp_path / "model"))
     with tarfile.open(root / "model" / "model.tar.gz") as tar:
-        assert sorted(tar.getnames()) == ["metadata.json", "model.joblib"]
+        assert sorted(tar.getnames()) == ["linear.npz", "metadata.json", "model.joblib"]
     write_channel(root / "test", ROWS[:2] + ROWS[-2:])
     monkeypatch.setenv("OPT_ML_ROOT", str(tmp_path / "opt_ml"))
     assert load("evaluate").main([]) == 0

@@ -7,13 +7,16 @@ epochs; see the benchmark table in training_pipeline/README.md). model.joblib is
 the standard pickler (protocol 5): ~8x faster than `joblib.dump`, whose pure-Python pickler
 spends its time on the vocabulary dictionary. metadata.json says so (`"serialization":
 "pickle"`), and readers then load it with the C unpickler (~10x faster than `joblib.load`,
-which also reads it, and which they keep for artifacts without that key).
+which also reads it, and which they keep for artifacts without that key). Beside it, linear.npz
+holds the same model as plain arrays (`export_linear`): the hosting handler serves those with
+numpy alone, without unpickling or importing scikit-learn (inference/fast_linear.py reads them;
+metadata.json's "serving" entry names the format and the analyzer's settings).
 
 SageMaker training contract (script mode; paths under OPT_ML_ROOT, default /opt/ml):
     channels          SM_CHANNEL_TRAIN / SM_CHANNEL_VALIDATION  (/opt/ml/input/data/<channel>)
     hyperparameters   /opt/ml/input/config/hyperparameters.json (string values, as SageMaker writes them)
-    model directory   SM_MODEL_DIR (/opt/ml/model): model.joblib + metadata.json (`"family": "tfidf"`); SageMaker
-                      packs it into model.tar.gz
+    model directory   SM_MODEL_DIR (/opt/ml/model): model.joblib + linear.npz + metadata.json
+                      (`"family": "tfidf"`); SageMaker packs it into model.tar.gz
     failure reason    /opt/ml/output/failure
 """
 
@@ -24,6 +27,7 @@ import json
 import os
 import sys
 import traceback
+import zipfile
 from pathlib import Path
 
 TEXT_COLUMN = "transcription"
@@ -31,6 +35,8 @@ LABEL_COLUMN = "medical_specialty"
 DEFAULTS = {"max_features": 10000, "ngram_max": 2, "C": 4.0}
 SEED = 42
 SOLVER_TOLERANCE = 1e-3
+SERVING_FORMAT = "tfidf-linear/1"  # what inference/fast_linear.py reads (LINEAR_FORMAT)
+SERVING_FILE = "linear.npz"
 
 
 def opt_ml() -> Path:
@@ -118,8 +124,50 @@ def save_model(model, path: Path) -> None:
         pickle.dump(model, handle, protocol=5)
 
 
+def export_linear(model, model_dir: Path) -> dict | None:
+    """Write the fitted model as plain arrays to `model_dir`/SERVING_FILE (an .npz: the terms and
+    class labels as UTF-8 JSON bytes, coef, intercept, idf; fixed timestamps, never pickled) and
+    return metadata.json's "serving" entry; None (nothing written: the endpoint unpickles
+    model.joblib) when the vectorizer uses settings the format does not record."""
+    import numpy
+
+    vectorizer, classifier = model.named_steps["tfidf"], model.named_steps["classifier"]
+    plain = vectorizer.analyzer == "word" and vectorizer.input == "content" and not vectorizer.binary
+    plain = plain and all(getattr(vectorizer, name) is None
+                          for name in ("preprocessor", "tokenizer", "strip_accents", "stop_words"))  # fmt: skip
+    plain = plain and vectorizer.norm in ("l2", "l1", None) and numpy.dtype(vectorizer.dtype) == numpy.float64
+    if not plain or (getattr(classifier, "multi_class", "deprecated") == "ovr" and len(classifier.classes_) > 2):
+        return None
+    terms = [""] * len(vectorizer.vocabulary_)
+    for term, index in vectorizer.vocabulary_.items():
+        terms[index] = term
+    labels = [str(label) for label in classifier.classes_]
+    arrays = {
+        "terms_json": numpy.frombuffer(json.dumps(terms).encode("utf-8"), dtype=numpy.uint8),
+        "classes_json": numpy.frombuffer(json.dumps(labels).encode("utf-8"), dtype=numpy.uint8),
+        "coef": classifier.coef_,
+        "intercept": classifier.intercept_,
+    }
+    if vectorizer.use_idf:
+        arrays["idf"] = vectorizer.idf_
+    with zipfile.ZipFile(model_dir / SERVING_FILE, "w") as archive:
+        for name, array in arrays.items():
+            with archive.open(zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0)), "w") as handle:
+                numpy.lib.format.write_array(handle, numpy.asarray(array, order="C"), allow_pickle=False)
+    return {
+        "format": SERVING_FORMAT,
+        "file": SERVING_FILE,
+        "lowercase": bool(vectorizer.lowercase),
+        "token_pattern": vectorizer.token_pattern,
+        "ngram_range": [int(n) for n in vectorizer.ngram_range],
+        "sublinear_tf": bool(vectorizer.sublinear_tf),
+        "norm": vectorizer.norm,
+        "use_idf": bool(vectorizer.use_idf),
+    }
+
+
 def train(train_dir: Path, validation_dir: Path | None, model_dir: Path, params: dict) -> dict:
-    """Fit, report validation accuracy, and write model.joblib + metadata.json to `model_dir`."""
+    """Fit, report validation accuracy, and write model.joblib, linear.npz and metadata.json to `model_dir`."""
     from sklearn.metrics import accuracy_score
 
     texts, labels = read_channel(train_dir)
@@ -144,6 +192,8 @@ def train(train_dir: Path, validation_dir: Path | None, model_dir: Path, params:
             print(f"validation:accuracy={metadata['validation_accuracy']}")
     model_dir.mkdir(parents=True, exist_ok=True)
     save_model(model, model_dir / "model.joblib")
+    if serving := export_linear(model, model_dir):
+        metadata["serving"] = serving
     (model_dir / "metadata.json").write_text(json.dumps(metadata, indent=2, sort_keys=True) + "\n")
     return metadata
 
