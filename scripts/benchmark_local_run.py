@@ -6,9 +6,9 @@
   hyperparameters) fitted in this process on the train split of `--csv`, then scored on its
   test split (imports done beforehand: the pure fit);
 * local run: `run_local` (definition, code upload, Preprocess -> Train -> Evaluate -> gate ->
-  Register as subprocesses under the container contract) on this script's own in-process
-  emulator (a free loopback port; your `invoke emulator.start` server is not touched), warmed as
-  the emulator warms itself after its start. Twice: first with the step helper `invoke
+  Register as subprocesses under the container contract) on an emulator started as `invoke
+  emulator.start` starts it (its own process on a free loopback port, its state files in a
+  temporary directory: yours is not touched), once it has warmed its services. Twice: first with the step helper `invoke
   emulator.start` starts (`local_run_*`: started in a temporary directory, waited for; the
   README's flow), then with the run's own helper (`own_helper_run_*`: as without that helper).
   Also printed for each: how long its step helper took to warm up (`*_helper_ready_s`), the
@@ -31,8 +31,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -88,8 +88,6 @@ def reference_fit(csv: Path) -> tuple[float, float]:
 def endpoint_start(csv: Path, rounds: int = 3) -> dict[str, float]:
     """Median seconds until a local endpoint answers /ping: the Train step's model served from its
     arrays, then the same artifact without them (its workers unpickle model.joblib)."""
-    import shutil
-
     from inference.server import LocalServer
     from training_pipeline.splits import prepare
 
@@ -131,19 +129,14 @@ def local_run(csv: Path, env: str) -> dict[str, tuple[float, dict]]:
     `invoke emulator.start`; the first run in this process, as a `pipeline.run --local` process's
     one run), then with the run's own helper (as when the emulator was started without one, or
     the libraries changed since). The emulator is warm, as seconds after its start."""
-    from moto.server import ThreadedMotoServer
+    from awsenv import emulator
 
-    from awsenv.emulator import warm
-    from awsenv.emulator_ext import install
-
-    install()
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no request log lines
     port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
+    cfg = load_config(env_file=REPO_ROOT / ".env.example", environ={"EMULATOR_PORT": str(port)})
+    emulator_state = Path(tempfile.mkdtemp(prefix="benchmark-emulator-"))
+    emulator.start(cfg, emulator_state, warm_services=True)  # as `invoke emulator.start`, in its own process
     try:
-        warm(f"http://127.0.0.1:{port}")  # what the emulator does in the background once it listens
-        cfg = load_config(env_file=REPO_ROOT / ".env.example", environ={"EMULATOR_PORT": str(port)})
+        wait_warm(emulator_state / "emulator.log")
         from awsenv.sessions import EnvSession
         from training_pipeline.local_executor import run_local, step_server
         from training_pipeline.local_executor.launcher import WarmLauncher
@@ -166,7 +159,8 @@ def local_run(csv: Path, env: str) -> dict[str, tuple[float, dict]]:
                 result["helper_ready_s"] = launcher.ready_seconds
         return runs
     finally:
-        server.stop()
+        emulator.stop(cfg, emulator_state)
+        shutil.rmtree(emulator_state, ignore_errors=True)
 
 
 def run_figures(prefix: str, seconds: float, result: dict, reference: float) -> dict:
@@ -191,16 +185,20 @@ DEMO_MARKS = (  # phase -> the first output line starting with it ends the phase
 )
 
 
+def wait_warm(log: Path, timeout: float = 120.0) -> None:
+    """Until the emulator logging to `log` has warmed its services (after its latest start)."""
+    deadline = time.monotonic() + timeout
+    while '"warm_s"' not in log.read_text().rsplit('"listening"', 1)[-1] and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+
 def start_warm_emulator(env: dict[str, str]) -> None:
     """`invoke emulator.start` (emulator and step helper), then wait until both are warm."""
     from awsenv.emulator import STATE_DIR
     from training_pipeline.local_executor.launcher import WarmLauncher
 
     subprocess.run([str(INVOKE), "emulator.start"], cwd=REPO_ROOT, env=env, capture_output=True, check=True)
-    log = STATE_DIR / "emulator.log"
-    deadline = time.monotonic() + 120
-    while '"warm_s"' not in log.read_text().rsplit('"listening"', 1)[-1] and time.monotonic() < deadline:
-        time.sleep(0.1)
+    wait_warm(STATE_DIR / "emulator.log")
     with tempfile.TemporaryDirectory() as work, WarmLauncher() as launcher:
         (Path(work) / "noop.py").write_text("")
         launcher.run([sys.executable, str(Path(work) / "noop.py")], env={}, cwd=Path(work),

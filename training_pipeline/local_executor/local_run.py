@@ -92,6 +92,8 @@ def run_local(
     `step_launcher`: a `launcher.WarmLauncher` shared with other runs (the demo's); None: one
     for this run, started first so that its helper warms up while the run prepares.
     """
+    from concurrent.futures import ThreadPoolExecutor
+
     from awsenv.gitinfo import head_sha
     from training_pipeline.code import upload_code
     from training_pipeline.local_executor.definitions import cached_definition
@@ -111,7 +113,9 @@ def run_local(
     with nullcontext(step_launcher) if step_launcher else WarmLauncher() as step_launcher:
         image_tag = image_tag or head_sha()
         text, _ = cached_definition(cfg, env, image_tag, family=family)
-        upload_code(session)
-        ensure_group(session.sagemaker, cfg.model_package_group(env), f"{cfg.project} models ({env})")
-        record_pipeline(session, text, f"{cfg.project} {family} training @ {image_tag}")
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="code-upload") as pool:
+            uploading = pool.submit(upload_code, session)  # its S3 client exists (check_data_bucket)
+            ensure_group(session.sagemaker, cfg.model_package_group(env), f"{cfg.project} models ({env})")
+            record_pipeline(session, text, f"{cfg.project} {family} training @ {image_tag}")
+            uploading.result()
         return run_definition(session, text, parameters, runs_dir=runs_dir, say=say, step_launcher=step_launcher)
