@@ -24,7 +24,9 @@
   unpickle with scikit-learn (`endpoint_start_pickle_s`);
 * invoke --list: the median of 5 runs.
 Prints one JSON line: seconds of each, the ratios run/reference and demo/reference (targets:
-<= 3 and <= 6; `invoke --list` <= 0.3 s) and the load average at the end.
+<= 3 and <= 6; `invoke --list` <= 0.3 s) and the load average at the end. Also, as
+`*_ratio_issue_model`, the same ratios against a plain fit of the model trained when those
+targets were set (20k features, L-BFGS: `benchmark_training.reference`), in the same run.
 """
 
 from __future__ import annotations
@@ -108,6 +110,17 @@ def endpoint_start(csv: Path, rounds: int = 3) -> dict[str, float]:
                 with LocalServer(root / kind):
                     seconds.append(time.perf_counter() - started)
     return {f"endpoint_start_{kind}_s": round(statistics.median(seconds), 2) for kind, seconds in timings.items()}
+
+
+def issue_model_fit(csv: Path) -> float:
+    """Seconds of a plain fit + test scoring of the model trained when the targets were set."""
+    from benchmark_training import reference  # scripts/: this script's directory
+
+    from training_pipeline.splits import prepare
+
+    with tempfile.TemporaryDirectory() as workdir:
+        prepare(csv, Path(workdir))
+        return reference(Path(workdir))["seconds"]
 
 
 def warm_shared_helper(state_dir: Path) -> None:
@@ -257,6 +270,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-demo", action="store_true", help="do not time `invoke demo`")
     args = parser.parse_args(argv)
     reference, reference_accuracy = reference_fit(args.csv)
+    issue_model = issue_model_fit(args.csv)
     runs = local_run(args.csv, args.env)
     figures = {"csv": str(args.csv.name), "reference_fit_s": round(reference, 2)}
     figures.update(run_figures("local_run", *runs["shared_helper"], reference))
@@ -275,6 +289,10 @@ def main(argv: list[str] | None = None) -> int:
             demo_s, phases = demo(warm=True)
             figures.update({"warm_demo_s": round(demo_s, 2), "warm_demo_ratio": round(demo_s / reference, 2),
                             "warm_demo_phases_s": phases})  # fmt: skip
+    figures["issue_model_fit_s"] = round(issue_model, 2)
+    for name in ("local_run", "demo", "warm_demo"):
+        if f"{name}_s" in figures:
+            figures[f"{name}_ratio_issue_model"] = round(figures[f"{name}_s"] / issue_model, 2)
     figures.update(endpoint_start(args.csv))
     figures["invoke_list_s"] = round(invoke_list(), 3)
     figures["load_average"] = [round(x, 2) for x in os.getloadavg()]

@@ -2,7 +2,8 @@
 
 Each gap is one function decorated with `@extension` in this package's modules (`runtime`: what
 the project's own calls need; `readback`: values the Terraform AWS provider reads back;
-`destroy`: what `terraform destroy` calls); `install()` applies them all, once, to this process's
+`destroy`: what `terraform destroy` calls; `server`: per-request work of moto's server that no
+AWS behaviour needs); `install()` applies them all, once, to this process's
 moto backends. Each says which AWS behaviour it emulates and why moto needs it. Product code never knows whether it talks to AWS or to this.
 """
 
@@ -31,4 +32,4 @@ def install() -> None:
 
 def _load() -> None:
     """Import the modules that register the extensions (they import this one)."""
-    from awsenv.emulator_ext import destroy, readback, runtime  # noqa: F401
+    from awsenv.emulator_ext import destroy, readback, runtime, server  # noqa: F401
