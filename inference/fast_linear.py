@@ -34,7 +34,6 @@ from awsenv.errors import UserError
 
 LINEAR_FORMAT = "tfidf-linear/1"  # metadata.json "serving": {"format": ..., "file": ..., settings}
 NORMS = ("l2", "l1", None)
-MAX_NGRAM = 10
 
 
 class ModelFormatError(UserError):
@@ -127,7 +126,7 @@ def _settings(serving: dict) -> tuple[bool, str, tuple[int, int], bool, str | No
     norm, use_idf = serving.get("norm"), serving.get("use_idf")
     flags_ok = all(isinstance(flag, bool) for flag in (lowercase, sublinear, use_idf))
     ngrams_ok = isinstance(ngrams, list) and len(ngrams) == 2 and all(type(n) is int for n in ngrams)
-    if not (flags_ok and ngrams_ok and 1 <= ngrams[0] <= ngrams[1] <= MAX_NGRAM and norm in NORMS):
+    if not (flags_ok and ngrams_ok and 1 <= ngrams[0] <= ngrams[1] and norm in NORMS):
         raise ModelFormatError(f"metadata.json: the serving settings are not those of {LINEAR_FORMAT}: {serving}")
     try:
         groups = re.compile(pattern).groups if isinstance(pattern, str) else 2

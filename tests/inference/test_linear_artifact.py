@@ -57,8 +57,9 @@ def fitted(options: dict, classes: int, seed: str) -> tuple[Pipeline, list[str]]
         {"norm": "l1", "use_idf": False},
         {"norm": None},
         {"lowercase": False, "token_pattern": r"\S+"},
+        {"ngram_range": (2, 12)},
     ],
-    ids=["train-step", "l1-no-idf", "no-norm", "cased"],
+    ids=["train-step", "l1-no-idf", "no-norm", "cased", "long-ngrams"],
 )
 def test_the_arrays_give_scikit_learns_probabilities(tmp_path, options, classes):
     pipeline, texts = fitted(options, classes, f"{options}{classes}")
@@ -153,6 +154,7 @@ def test_damaged_arrays_are_refused_with_one_line(tmp_path, damage):
         ({"file": "../linear.npz"}, "file name"),
         ({"file": None}, "file name"),
         ({"ngram_range": [0, 2]}, "settings"),
+        ({"ngram_range": [3, 2]}, "settings"),
         ({"norm": "max"}, "settings"),
         ({"lowercase": "yes"}, "settings"),
         ({"token_pattern": "(a)(b)"}, "group"),
