@@ -1,8 +1,9 @@
 """What moto's server spends per request for no behaviour of AWS's: paid once instead.
 
-Measured with a sampling profiler on the emulator during `make demo`: its one process (every
-request of every account goes through it) was the busiest of the run, and a quarter of its time
-went to the two things below, on every request.
+Seen with a sampling profiler on the emulator during `make demo`: its one process (every
+request of every account goes through it) spent about a fifth of its busy time on the two things
+below, on every request. 400 S3 and SageMaker requests took the server 1.5-1.8 CPU seconds with
+both, 2.1-2.2 without (three rounds each, same run).
 """
 
 from __future__ import annotations
