@@ -12,8 +12,9 @@ import sys
 import numpy
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer
 
 from inference import handler
 from inference.fast_linear import FastTfidfLinear, ModelFormatError, load_linear, word_analyzer
@@ -105,6 +106,29 @@ def test_settings_the_format_does_not_record_leave_the_model_to_its_pickle(tmp_p
     (tmp_path / "metadata.json").write_text(json.dumps({"family": "tfidf", "serialization": "pickle"}))
     served = handler.model_fn(tmp_path).pipeline
     numpy.testing.assert_allclose(served.predict_proba(texts), pipeline.predict_proba(texts), rtol=1e-9, atol=1e-12)
+
+
+class Subclassed(LogisticRegression):
+    pass
+
+
+@pytest.mark.parametrize(
+    "steps",
+    [
+        [("tfidf", TfidfVectorizer()), ("classifier", SGDClassifier(loss="log_loss"))],
+        [("tfidf", TfidfVectorizer()), ("classifier", Subclassed())],
+        [
+            ("tfidf", TfidfVectorizer()),
+            ("id", FunctionTransformer(accept_sparse=True)),
+            ("classifier", LogisticRegression()),
+        ],
+    ],
+    ids=["another-classifier", "subclass", "three-steps"],
+)
+def test_other_model_shapes_write_no_arrays(tmp_path, steps):
+    texts, labels = corpus(random.Random(3), 90, 3)  # noqa: S311 (seeded test data)
+    assert TRAIN.export_linear(Pipeline(steps).fit(texts, labels), tmp_path) is None
+    assert not (tmp_path / TRAIN.SERVING_FILE).exists()
 
 
 def rewrite(path, **arrays) -> None:

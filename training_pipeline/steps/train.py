@@ -128,10 +128,16 @@ def export_linear(model, model_dir: Path) -> dict | None:
     """Write the fitted model as plain arrays to `model_dir`/SERVING_FILE (an .npz: the terms and
     class labels as UTF-8 JSON bytes, coef, intercept, idf; fixed timestamps, never pickled) and
     return metadata.json's "serving" entry; None (nothing written: the endpoint unpickles
-    model.joblib) when the vectorizer uses settings the format does not record."""
+    model.joblib) when the model is not exactly TfidfVectorizer + LogisticRegression or the
+    vectorizer uses settings the format does not record."""
     import numpy
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
 
-    vectorizer, classifier = model.named_steps["tfidf"], model.named_steps["classifier"]
+    steps = [step for _, step in getattr(model, "steps", ())]
+    if len(steps) != 2 or (type(steps[0]), type(steps[1])) != (TfidfVectorizer, LogisticRegression):
+        return None  # e.g. another classifier: its probabilities are not this format's arithmetic
+    vectorizer, classifier = steps
     plain = vectorizer.analyzer == "word" and vectorizer.input == "content" and not vectorizer.binary
     plain = plain and all(getattr(vectorizer, name) is None
                           for name in ("preprocessor", "tokenizer", "strip_accents", "stop_words"))  # fmt: skip
