@@ -59,10 +59,24 @@ def _emulator_session_class():
 @cache
 def _shared_loader():
     """One botocore data loader for every emulator session: service models are parsed once per
-    process, not once per session (sessions are rebuilt after each emulator reset)."""
+    process, not once per session (sessions are rebuilt after each emulator reset). Its loads
+    take one lock: botocore's cache has none, so threads that make their first clients at once
+    (the demo's environments) would each parse the same description, one GIL between them."""
+    import threading
+
     from botocore.loaders import create_loader
 
-    return create_loader()
+    loader = create_loader()
+    lock = threading.RLock()  # re-entrant: load_service_model calls load_data_with_path
+    for name in ("load_service_model", "load_data", "load_data_with_path"):
+        method = getattr(loader, name)
+
+        def locked(*args, _method=method, **kwargs):
+            with lock:
+                return _method(*args, **kwargs)
+
+        setattr(loader, name, locked)
+    return loader
 
 
 @cache

@@ -182,3 +182,37 @@ def test_the_sdk_validates_each_distinct_config_once_and_still_refuses_a_bad_one
     assert len(calls) <= 2  # once per validator at most (another test may have validated it already)
     with pytest.raises(jsonschema.ValidationError):
         sdk_config.validate_sagemaker_config({"SchemaVersion": "1.0", "SageMaker": {"NoSuchKey": 1}})
+
+
+def test_threads_making_their_first_clients_at_once_parse_each_description_once(monkeypatch):
+    import threading
+
+    import botocore.loaders
+
+    from awsenv import sessions
+
+    sessions._shared_loader.cache_clear()
+    monkeypatch.setattr(sessions, "_shared_loader", sessions._shared_loader)  # the fresh one is dropped afterwards
+    parsed = []
+    load_file = botocore.loaders.JSONFileLoader.load_file
+
+    def counting(self, file_path):
+        parsed.append(file_path)
+        return load_file(self, file_path)
+
+    monkeypatch.setattr(botocore.loaders.JSONFileLoader, "load_file", counting)
+    start = threading.Barrier(3)
+
+    def make_client():
+        session = sessions._botocore_session()
+        start.wait()
+        session.create_client("sagemaker", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+
+    threads = [threading.Thread(target=make_client) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    sagemaker_models = [path for path in parsed if "/sagemaker/" in str(path) and str(path).endswith("/service-2")]
+    assert len(sagemaker_models) == 1, sagemaker_models
+    sessions._shared_loader.cache_clear()
