@@ -24,7 +24,7 @@ from awsenv.errors import UserError, is_not_found
 from awsenv.sessions import EnvSession
 from training_pipeline.dataset import LABEL_COLUMN, SAMPLE_CSV, SPLITS, TEXT_COLUMN
 from training_pipeline.dataset_store import publish
-from training_pipeline.splits import prepare
+from training_pipeline.splits import Prepared, prepare
 from training_pipeline.steps.csvrows import clip
 
 SHOWN_CLASSES = 20
@@ -83,14 +83,21 @@ def upload(
 ) -> dict:
     """Validate, split and publish `csv_path` to the session env's data bucket; return a summary
     (dataset id, URIs, counts). `s3` replaces the session's S3 client (tests inject faults)."""
-    cfg, env = session.cfg, session.env
     with tempfile.TemporaryDirectory(prefix="dataset-") as workdir:
         prepared = prepare(csv_path, workdir, text_column, label_column)
         for line in report_lines(csv_path, prepared.manifest):
             progress(line)
-        s3 = s3 or session.s3
-        bucket = ensure_bucket(s3, cfg, env, local=session.local)
-        counts = publish(s3, bucket, prepared, progress)
+        return publish_prepared(session, prepared, progress=progress, s3=s3)
+
+
+def publish_prepared(session: EnvSession, prepared: Prepared, *, progress: Callable[[str], None] = print,
+                     s3=None) -> dict:  # fmt: skip
+    """Publish a dataset `prepare` wrote (its directory still there) to the session env's data
+    bucket; return the summary `upload` returns."""
+    cfg, env = session.cfg, session.env
+    s3 = s3 or session.s3
+    bucket = ensure_bucket(s3, cfg, env, local=session.local)
+    counts = publish(s3, bucket, prepared, progress)
     return {
         "dataset_id": prepared.dataset_id,
         "dataset_uri": cfg.dataset_uri(env, prepared.dataset_id),
