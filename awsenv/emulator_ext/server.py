@@ -3,7 +3,7 @@
 Seen with a sampling profiler on the emulator during `make demo`: its one process (every
 request of every account goes through it) spent about a fifth of its busy time on the two things
 below, on every request. 400 S3 and SageMaker requests took the server 1.5-1.8 CPU seconds with
-both, 2.1-2.2 without (three rounds each, same run).
+both, 2.1-2.2 without (measured by hand: two servers side by side, three rounds each).
 """
 
 from __future__ import annotations
