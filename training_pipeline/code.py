@@ -85,17 +85,18 @@ def code_files() -> dict[str, bytes]:
     return files
 
 
-def code_digest() -> str:
-    """SHA-256 over every uploaded file (name and content), hosting code packed for serving included."""
+def code_digest(files: dict[str, bytes] | None = None) -> str:
+    """SHA-256 over every uploaded file (name and content), hosting code packed for serving included
+    (`files`: `code_files()` when the caller has it already)."""
     digest = hashlib.sha256()
-    for name, data in sorted(code_files().items()):
+    for name, data in sorted((code_files() if files is None else files).items()):
         digest.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
     return digest.hexdigest()
 
 
-def code_prefix(cfg: Config, env: str) -> str:
+def code_prefix(cfg: Config, env: str, files: dict[str, bytes] | None = None) -> str:
     """s3://<data bucket>/<pipeline>/code/<sha256 of the code>: changes only when the code does."""
-    return f"s3://{cfg.data_bucket(env)}/{cfg.pipeline_name(env)}/code/{code_digest()[:32]}"
+    return f"s3://{cfg.data_bucket(env)}/{cfg.pipeline_name(env)}/code/{code_digest(files)[:32]}"
 
 
 def upload_code(session: EnvSession) -> str:
@@ -104,12 +105,13 @@ def upload_code(session: EnvSession) -> str:
     from botocore.exceptions import ClientError
 
     env = session.env
-    prefix = code_prefix(session.cfg, env)
+    files = code_files()  # built once: the prefix is their digest
+    prefix = code_prefix(session.cfg, env, files)
     bucket, key_prefix = split_s3_uri(prefix, need_key=True)
     s3 = session.s3
     try:
         present = _keys(s3, bucket, f"{key_prefix}/")
-        for name, data in code_files().items():
+        for name, data in files.items():
             if f"{key_prefix}/{name}" not in present:
                 s3.put_object(Bucket=bucket, Key=f"{key_prefix}/{name}", Body=data)
     except ClientError as error:
