@@ -16,7 +16,6 @@ from __future__ import annotations
 import gzip
 import io
 import json
-import os
 import re
 import sys
 import tarfile
@@ -64,7 +63,7 @@ class StepContext:
 def _run(ctx: StepContext, command: list[str], env: dict[str, str], timeout: float, cwd: Path | None = None) -> None:
     ctx.log.parent.mkdir(parents=True, exist_ok=True)
     full_env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "SM_"))},
+        **launcher.host_environ(),
         **env,
         **ctx.aws_env,
         "OPT_ML_ROOT": str(ctx.root),

@@ -43,6 +43,12 @@ class HelperGone(RuntimeError):
     """The helper a step was forked from went away (or the launcher was closed) before the step ended."""
 
 
+def host_environ() -> dict[str, str]:
+    """This process's environment without AWS credentials and SageMaker variables: what a helper
+    or a step inherits, before a step gets its own."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "SM_"))}
+
+
 def spawn(command: list[str], *, env: dict[str, str], cwd: Path, log: Path, timeout: float) -> int:
     """Run `command` in a fresh process; its exit code (StepTimeout after `timeout` seconds)."""
     with log.open("a") as out:
@@ -83,12 +89,11 @@ class WarmLauncher:
             return
         if mode != "run":
             self.hint = "steps: warming a step helper for this run (~2 s); `invoke emulator.start` keeps one warm"
-        base = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "SM_"))}
         self.helper = subprocess.Popen(  # noqa: S603 - our own helper script, this Python
             [sys.executable, str(HELPER)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            env=base,
+            env=host_environ(),
             text=True,
             start_new_session=True,
         )

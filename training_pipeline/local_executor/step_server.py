@@ -31,6 +31,7 @@ import time
 from pathlib import Path
 
 from awsenv.emulator import STATE_DIR
+from training_pipeline.local_executor.launcher import host_environ
 
 HELPER = Path(__file__).with_name("warm_helper.py")
 LISTENER = Path(__file__).with_name("warm_listener.py")
@@ -130,11 +131,10 @@ def start(state_dir: Path = STATE_DIR) -> str:
     if record and record.get("socket") == str(path) and path.exists():
         return f"already warm (pid {record['pid']})"
     stop(state_dir)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "SM_"))}
     with (directory / "helper.log").open("ab") as log:
         process = subprocess.Popen(  # noqa: S603 - our own helper script, this Python, fixed arguments
             [sys.executable, str(LISTENER), "--listen", str(path), "--idle", str(IDLE_SECONDS)],
-            cwd=directory, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+            cwd=directory, env=host_environ(), stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True,
         )  # fmt: skip
     _pid_file(state_dir).write_text(json.dumps({"pid": process.pid, "socket": str(path)}))
