@@ -66,38 +66,34 @@ def train_step():
     return step
 
 
-def reference_fit(csv: Path) -> tuple[float, float]:
-    """Seconds of a plain fit + test scoring of the step's model on the split; and its accuracy."""
+def reference_fit(split: Path) -> tuple[float, float]:
+    """Seconds of a plain fit + test scoring of the step's model on the split in `split`; and its accuracy."""
     from sklearn.metrics import accuracy_score
 
     from training_pipeline.pipeline import DEFAULTS
-    from training_pipeline.splits import prepare
     from training_pipeline.steps.csvrows import read_channel
 
     step = train_step()
     params = {"max_features": DEFAULTS["TfidfMaxFeatures"], "ngram_max": DEFAULTS["TfidfNgramMax"]}
     params["C"] = DEFAULTS["RegularizationC"]
-    with tempfile.TemporaryDirectory() as workdir:  # the very split the uploader writes
-        prepare(csv, Path(workdir))
-        train = read_channel(Path(workdir) / "train", "transcription", "medical_specialty")
-        test = read_channel(Path(workdir) / "test", "transcription", "medical_specialty")
+    train = read_channel(split / "train", "transcription", "medical_specialty")
+    test = read_channel(split / "test", "transcription", "medical_specialty")
     started = time.perf_counter()
     model = step.build_model(**params).fit(*train)
     accuracy = float(accuracy_score(test[1], model.predict(test[0])))
     return time.perf_counter() - started, accuracy
 
 
-def endpoint_start(csv: Path, rounds: int = 3) -> dict[str, float]:
-    """Median seconds until a local endpoint answers /ping: the Train step's model served from its
-    arrays, then the same artifact without them (its workers unpickle model.joblib)."""
+def endpoint_start(split: Path, rounds: int = 3) -> dict[str, float]:
+    """Median seconds until a local endpoint answers /ping: the Train step's model (trained on the
+    split in `split`) served from its arrays, then the same artifact without them (its workers
+    unpickle model.joblib)."""
     from inference.server import LocalServer
-    from training_pipeline.splits import prepare
 
     step = train_step()
     with tempfile.TemporaryDirectory() as work:
         root = Path(work)
-        prepare(csv, root)
-        step.train(root / "train", None, root / "arrays", dict(step.DEFAULTS))
+        step.train(split / "train", None, root / "arrays", dict(step.DEFAULTS))
         shutil.copytree(root / "arrays", root / "pickle")
         metadata = json.loads((root / "pickle" / "metadata.json").read_text())
         (root / "pickle" / step.SERVING_FILE).unlink()
@@ -112,15 +108,11 @@ def endpoint_start(csv: Path, rounds: int = 3) -> dict[str, float]:
     return {f"endpoint_start_{kind}_s": round(statistics.median(seconds), 2) for kind, seconds in timings.items()}
 
 
-def issue_model_fit(csv: Path) -> float:
+def issue_model_fit(split: Path) -> float:
     """Seconds of a plain fit + test scoring of the model trained when the targets were set."""
     from benchmark_training import reference  # scripts/: this script's directory
 
-    from training_pipeline.splits import prepare
-
-    with tempfile.TemporaryDirectory() as workdir:
-        prepare(csv, Path(workdir))
-        return reference(Path(workdir))["seconds"]
+    return reference(split)["seconds"]
 
 
 def warm_shared_helper(state_dir: Path) -> None:
@@ -269,8 +261,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--env", default="dev", help="environment to run as")
     parser.add_argument("--skip-demo", action="store_true", help="do not time `invoke demo`")
     args = parser.parse_args(argv)
-    reference, reference_accuracy = reference_fit(args.csv)
-    issue_model = issue_model_fit(args.csv)
+    from training_pipeline.splits import prepare
+
+    with tempfile.TemporaryDirectory(prefix="benchmark-split-") as directory:
+        split = Path(directory)
+        prepare(args.csv, split)  # the very split the uploader writes
+        reference, reference_accuracy = reference_fit(split)
+        issue_model = issue_model_fit(split)
+        endpoints = endpoint_start(split)
     runs = local_run(args.csv, args.env)
     figures = {"csv": str(args.csv.name), "reference_fit_s": round(reference, 2)}
     figures.update(run_figures("local_run", *runs["shared_helper"], reference))
@@ -293,7 +291,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in ("local_run", "demo", "warm_demo"):
         if f"{name}_s" in figures:
             figures[f"{name}_ratio_issue_model"] = round(figures[f"{name}_s"] / issue_model, 2)
-    figures.update(endpoint_start(args.csv))
+    figures.update(endpoints)
     figures["invoke_list_s"] = round(invoke_list(), 3)
     figures["load_average"] = [round(x, 2) for x in os.getloadavg()]
     print(json.dumps(figures))
